@@ -83,8 +83,10 @@ CommandApdu getResponse(std::size_t ne);
 CommandApdu getContactlessUid();
 } // namespace iso7816
 
-// Masks data for logs: keeps the header and the first and last two bytes of data
-// (AusweisApp's habit), so a PIN or a key never reaches a log file.
-std::string maskedForLog(ByteView apduBytes);
+// APDUs for logs with their data masked, so a PIN, a key or personal data never reaches a
+// log file. Commands keep the header and the length; SELECT and GET DATA keep their data
+// (an AID or a tag list: never secret). Responses keep their length and status word.
+enum class ApduDirection { command, response };
+std::string maskedForLog(ByteView apduBytes, ApduDirection direction);
 
 } // namespace fmc::card

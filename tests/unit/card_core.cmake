@@ -1,0 +1,7 @@
+fmc_add_catch_test(fmc_card_core_tests
+  SOURCES
+    ${CMAKE_CURRENT_LIST_DIR}/apdu_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/tlv_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/status_words_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/bytes_test.cpp
+  LIBS fmc_card)

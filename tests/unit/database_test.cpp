@@ -1,0 +1,90 @@
+#include "db/database.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <random>
+
+using namespace fmc::db;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct TempFolder {
+    fs::path path;
+    TempFolder() {
+        path = fs::temp_directory_path() / ("fmc-db-test-" + std::to_string(std::random_device{}()));
+        fs::create_directories(path);
+    }
+    ~TempFolder() { fs::remove_all(path); }
+};
+
+const std::vector<Migration> kMigrations{
+    {1, "CREATE TABLE merchant(id INTEGER PRIMARY KEY, name TEXT NOT NULL);"},
+    {2, "CREATE TABLE card(serial TEXT PRIMARY KEY,"
+        " merchant INTEGER NOT NULL REFERENCES merchant(id));"},
+};
+
+} // namespace
+
+TEST_CASE("a registry file opens in WAL mode with foreign keys enforced") {
+    TempFolder folder;
+    Database db(folder.path / "registry.sqlite");
+    CHECK(db.journalMode() == "wal");
+    db.migrate(kMigrations);
+    CHECK(db.schemaVersion() == 2);
+    CHECK_THROWS_AS(db.execute("INSERT INTO card VALUES('01', 42)"), DatabaseError);
+    CHECK(db.integrityOk());
+}
+
+TEST_CASE("migrations run once and a newer file is refused") {
+    TempFolder folder;
+    const fs::path file = folder.path / "registry.sqlite";
+    {
+        Database db(file);
+        db.migrate({kMigrations[0]});
+        CHECK(db.schemaVersion() == 1);
+        db.execute("INSERT INTO merchant(name) VALUES('A')");
+    }
+    {
+        Database db(file);
+        db.migrate(kMigrations);  // applies only version 2, keeps the data
+        CHECK(db.schemaVersion() == 2);
+        Statement count = db.prepare("SELECT count(*) FROM merchant");
+        REQUIRE(count.step());
+        CHECK(count.columnInt(1) == 1);
+        db.execute("PRAGMA user_version=7");
+    }
+    Database db(file);
+    CHECK_THROWS_WITH(db.migrate(kMigrations), Catch::Contains("newer than this program"));
+}
+
+TEST_CASE("a failed transaction leaves nothing behind") {
+    TempFolder folder;
+    Database db(folder.path / "registry.sqlite");
+    db.migrate(kMigrations);
+    CHECK_THROWS(db.transaction([&] {
+        db.prepare("INSERT INTO merchant(name) VALUES(?)").bind(1, "B").step();
+        throw std::runtime_error("operator cancelled");
+    }));
+    Statement count = db.prepare("SELECT count(*) FROM merchant");
+    REQUIRE(count.step());
+    CHECK(count.columnInt(1) == 0);
+}
+
+TEST_CASE("a registry locked by another connection gives a typed, explained error") {
+    TempFolder folder;
+    const fs::path file = folder.path / "registry.sqlite";
+    Database holder(file);
+    holder.migrate(kMigrations);
+    holder.execute("BEGIN IMMEDIATE");
+    Database other(file, std::chrono::milliseconds(50));
+    try {
+        other.execute("BEGIN IMMEDIATE");
+        FAIL("a second writer got the lock");
+    } catch (const DatabaseError& error) {
+        CHECK(error.isLocked());
+        CHECK_THAT(error.what(), Catch::Contains("another process holds the registry"));
+    }
+    holder.execute("ROLLBACK");
+}
