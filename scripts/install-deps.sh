@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages the project needs; installs only what is missing, so a
+# second run changes nothing. Run as root (or with sudo available).
+set -euo pipefail
+
+packages=(
+  # build
+  g++ cmake make pkg-config
+  # libraries
+  libpcsclite-dev libssl-dev libsqlite3-dev libboost-program-options-dev
+  nlohmann-json3-dev zlib1g-dev catch2
+  # the smart-card stack and the real middleware the tests drive
+  pcscd vsmartcard-vpcd opensc yubico-piv-tool pcsc-tools openssl
+  # used by the scripts and tests
+  procps iproute2 xxd
+)
+
+missing=()
+for package in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${db:Status-Abbrev}' "$package" 2>/dev/null || true)
+  [[ "$status" == ii* ]] || missing+=("$package")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=()
+[ "$(id -u)" -eq 0 ] || sudo=(sudo)
+echo "Installing Debian packages: ${missing[*]}"
+"${sudo[@]}" apt-get update -qq
+DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

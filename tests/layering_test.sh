@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Checks the include rules that the link graph cannot: crypto/ and card/ never include db/;
+# crypto/ includes nothing of card/; only card/pcsc/ includes winscard.h; no SQL outside db/.
+set -u
+cd "$(dirname "$0")/.."
+status=0
+violation() { echo "layering violation: $*"; status=1; }
+
+while IFS= read -r hit; do violation "$hit"; done < <(grep -rnE '#include +"db/' crypto card)
+while IFS= read -r hit; do violation "$hit"; done < <(grep -rnE '#include +"(card|issuance|terminal)/' crypto)
+while IFS= read -r hit; do violation "$hit"; done < <(grep -rnE '#include +"(issuance|terminal)/' card db)
+while IFS= read -r hit; do violation "$hit"; done < \
+  <(grep -rnE '#include +[<"](PCSC/)?(winscard|pcsclite|wintypes)\.h' --include='*.[ch]pp' . \
+      | grep -v '^\./card/pcsc/' | grep -v '^\./build')
+while IFS= read -r hit; do violation "$hit"; done < \
+  <(grep -rnlE '#include +<sqlite3\.h>' --include='*.[ch]pp' . | grep -v '^\./db/' | grep -v '^\./build')
+
+[ $status -eq 0 ] && echo "layering: ok"
+exit $status
