@@ -110,6 +110,8 @@ CommandApdu CommandApdu::withData(Bytes data) const {
     return {cla_, ins_, p1_, p2_, std::move(data), ne_};
 }
 
+void CommandApdu::wipeData() noexcept { secureWipe(data_.data(), data_.size()); }
+
 ResponseApdu ResponseApdu::parse(ByteView bytes) {
     if (bytes.size() < 2)
         throw CardProtocolError("card response of " + std::to_string(bytes.size()) +

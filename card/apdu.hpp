@@ -42,6 +42,9 @@ public:
     [[nodiscard]] CommandApdu withNe(std::size_t ne) const;
     [[nodiscard]] CommandApdu withData(Bytes data) const;
 
+    // Overwrites the data field: commands that carried a PIN or a key are wiped after use.
+    void wipeData() noexcept;
+
     bool operator==(const CommandApdu&) const = default;
 
 private:

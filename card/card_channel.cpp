@@ -10,15 +10,29 @@ namespace fmc::card {
 CardChannel::CardChannel(Transport& transport, ChannelOptions options)
     : transport_(transport), options_(options) {}
 
+namespace {
+// The encoded copies of a command may hold a PIN or a key: wipe them however we leave.
+struct WipeOnExit {
+    Bytes& bytes;
+    ~WipeOnExit() { secureWipe(bytes.data(), bytes.size()); }
+};
+struct WipeCommandOnExit {
+    CommandApdu& command;
+    ~WipeCommandOnExit() { command.wipeData(); }
+};
+} // namespace
+
 ResponseApdu CardChannel::exchange(const CommandApdu& command) {
-    const Bytes encoded = command.encode(options_.extendedLength ? LengthEncoding::automatic
-                                                                 : LengthEncoding::shortOnly);
+    Bytes encoded = command.encode(options_.extendedLength ? LengthEncoding::automatic
+                                                           : LengthEncoding::shortOnly);
+    const WipeOnExit wipe{encoded};
     ++exchanges_;
     return ResponseApdu::parse(transport_.transmitRaw(encoded));
 }
 
 ResponseApdu CardChannel::transmit(const CommandApdu& command) {
     CommandApdu last = command;
+    const WipeCommandOnExit wipeLast{last};
     // Cap Ne where the card cannot take an extended Le; response chaining fetches the rest.
     if (!options_.extendedLength && last.ne() > CommandApdu::kMaxShortNe)
         last = last.withNe(CommandApdu::kMaxShortNe);
@@ -32,6 +46,7 @@ ResponseApdu CardChannel::transmit(const CommandApdu& command) {
             CommandApdu block(static_cast<std::uint8_t>(command.cla() | CommandApdu::kChainingBit),
                               command.ins(), command.p1(), command.p2(),
                               Bytes(first, first + CommandApdu::kMaxShortNc));
+            const WipeCommandOnExit wipeBlock{block};
             ResponseApdu answer = exchange(block);
             if (!answer.isSuccess()) return answer;  // the card refused the chain: report it
             offset += CommandApdu::kMaxShortNc;
