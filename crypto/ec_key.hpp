@@ -43,6 +43,10 @@ public:
     [[nodiscard]] EcPublicKey publicKey() const;
     // ECDSA over a precomputed digest; returns a DER ECDSA-Sig-Value.
     [[nodiscard]] Bytes signDigest(ByteView digest) const;
+    // ECDH (SP 800-56A Cofactor DH primitive): the x-coordinate of the shared point, what
+    // PIV key agreement with the key-management key (9D) returns. Throws CryptoError for a
+    // peer on another curve.
+    [[nodiscard]] SecretBytes deriveSharedSecret(const EcPublicKey& peer) const;
 
     [[nodiscard]] EVP_PKEY* native() const { return key_.get(); }
 

@@ -9,11 +9,7 @@ target_sources(fmc_card PRIVATE
 )
 
 # Certificate objects may be gzip-compressed (CertInfo 01, SP 800-73-4 Part 1 Appendix A;
-# yubico-piv-tool --compress). Without zlib such objects are refused with a clear error.
-find_package(ZLIB)
-if(ZLIB_FOUND)
-  target_link_libraries(fmc_card PRIVATE ZLIB::ZLIB)
-  target_compile_definitions(fmc_card PRIVATE FMC_HAVE_ZLIB=1)
-else()
-  message(WARNING "zlib not found: gzip-compressed PIV certificate objects will be refused")
-endif()
+# yubico-piv-tool --compress).
+find_package(ZLIB REQUIRED)
+target_link_libraries(fmc_card PRIVATE ZLIB::ZLIB)
+target_compile_definitions(fmc_card PRIVATE FMC_HAVE_ZLIB=1)
