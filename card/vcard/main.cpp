@@ -1,0 +1,122 @@
+// fmc-vcard: a virtual PIV card in pcscd's vpcd reader. Parses the command line and maps
+// errors to exit codes; the card itself lives in fmc_vcard.
+#include "card/exit_codes.hpp"
+#include "card/vcard/card_server.hpp"
+#include "card/vcard/card_state.hpp"
+#include "card/vcard/piv_applet.hpp"
+#include "card/vcard/vpcd_link.hpp"
+
+#include <boost/program_options.hpp>
+
+#include <atomic>
+#include <csignal>
+#include <iostream>
+#include <string>
+
+namespace {
+
+std::atomic<bool> stopRequested{false};
+static_assert(std::atomic<bool>::is_always_lock_free, "the signal handler needs a lock-free flag");
+
+extern "C" void requestStop(int) { stopRequested.store(true); }
+
+void installSignalHandlers() {
+    struct sigaction action {};
+    action.sa_handler = requestStop;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGTERM, &action, nullptr);
+    sigaction(SIGINT, &action, nullptr);
+    std::signal(SIGPIPE, SIG_IGN);
+}
+
+constexpr const char* kUsage = "usage: fmc-vcard --state FILE [--port 35963|35964] [--host ADDRESS] [--contactless]\n"
+                               "                 [--uid HEX] [--quiet] [--remove-after N] [--connect-timeout SECONDS]";
+
+int run(int argc, char** argv) {
+    namespace po = boost::program_options;
+    po::options_description options("fmc-vcard: a virtual PIV card in the vpcd reader of pcscd");
+    options.add_options()
+        ("help,h", "show this help")
+        ("state", po::value<std::string>(), "card state file (created as a factory-blank card if missing)")
+        ("port", po::value<unsigned>()->default_value(35963), "vpcd port: 35963 = 'Virtual PCD 00 00', 35964 = '00 01'")
+        ("host", po::value<std::string>()->default_value("127.0.0.1"), "address vpcd listens on")
+        ("contactless", "present the card as an ISO 14443-4 contactless card (SP 800-73 contactless rules)")
+        ("uid", po::value<std::string>(), "contactless UID in hex (4, 7 or 10 bytes); saved in the state")
+        ("quiet,q", "no APDU log on stderr")
+        ("remove-after", po::value<std::size_t>()->default_value(0), "pull the card when the Nth command APDU arrives (tests)")
+        ("connect-timeout", po::value<double>()->default_value(10.0), "seconds to keep trying to reach vpcd");
+
+    po::variables_map vm;
+    try {
+        po::store(po::command_line_parser(argc, argv).options(options).run(), vm);
+        po::notify(vm);
+    } catch (const po::error& e) {
+        std::cerr << "fmc-vcard: " << e.what() << "\n" << kUsage << "\n";
+        return fmc::toInt(fmc::ExitCode::usage);
+    }
+    if (vm.count("help")) {
+        std::cout << kUsage << "\n\n" << options << "\n";
+        return fmc::toInt(fmc::ExitCode::ok);
+    }
+    if (!vm.count("state")) {
+        std::cerr << "fmc-vcard: --state FILE is required\n" << kUsage << "\n";
+        return fmc::toInt(fmc::ExitCode::usage);
+    }
+    const unsigned port = vm["port"].as<unsigned>();
+    const double timeoutSeconds = vm["connect-timeout"].as<double>();
+    if (port == 0 || port > 65535 || !(timeoutSeconds >= 0 && timeoutSeconds < 86400)) {
+        std::cerr << "fmc-vcard: --port must be 1-65535 and --connect-timeout 0-86400 seconds\n";
+        return fmc::toInt(fmc::ExitCode::usage);
+    }
+    fmc::Bytes uid;
+    if (vm.count("uid")) {
+        try {
+            uid = fmc::fromHex(vm["uid"].as<std::string>());
+        } catch (const std::invalid_argument& e) {
+            std::cerr << "fmc-vcard: --uid: " << e.what() << "\n";
+            return fmc::toInt(fmc::ExitCode::usage);
+        }
+        if (uid.size() != 4 && uid.size() != 7 && uid.size() != 10) {
+            std::cerr << "fmc-vcard: --uid must be 4, 7 or 10 bytes (ISO 14443-3)\n";
+            return fmc::toInt(fmc::ExitCode::usage);
+        }
+    }
+
+    using namespace fmc::card::vcard;
+    const CardStateFile stateFile(vm["state"].as<std::string>());
+    CardState state = stateFile.loadOrCreate();
+    if (!uid.empty() && uid != state.uid) {
+        state.uid = uid;
+        stateFile.save(state);
+    }
+    const auto cardInterface = vm.count("contactless") ? CardInterface::contactless : CardInterface::contact;
+    PivApplet applet(std::move(state), [&stateFile](const CardState& changed) { stateFile.save(changed); },
+                     cardInterface);
+
+    CardServerOptions serverOptions;
+    serverOptions.host = vm["host"].as<std::string>();
+    serverOptions.port = static_cast<std::uint16_t>(port);
+    serverOptions.connectTimeout = std::chrono::milliseconds(static_cast<long long>(timeoutSeconds * 1000));
+    serverOptions.removeAfter = vm["remove-after"].as<std::size_t>();
+    serverOptions.log = vm.count("quiet") ? nullptr : &std::cerr;
+    serveCard(applet, serverOptions, stopRequested);
+    return fmc::toInt(fmc::ExitCode::ok);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    installSignalHandlers();
+    try {
+        return run(argc, argv);
+    } catch (const fmc::card::vcard::VpcdUnreachable& e) {
+        std::cerr << "fmc-vcard: " << e.what() << "\n";
+        return fmc::toInt(fmc::ExitCode::pcscUnavailable);
+    } catch (const fmc::card::vcard::CardStateError& e) {
+        std::cerr << "fmc-vcard: card state: " << e.what() << "\n";
+        return fmc::toInt(fmc::ExitCode::failure);
+    } catch (const std::exception& e) {
+        std::cerr << "fmc-vcard: " << e.what() << "\n";
+        return fmc::toInt(fmc::ExitCode::failure);
+    }
+}
