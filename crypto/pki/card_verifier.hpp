@@ -1,0 +1,43 @@
+#pragma once
+// The terminal's offline decision about a presented card (FIPS 201-3 PKI-CAK, piv.md):
+//   1. parse the 9E certificate and its profile (CardCertificateProfile);
+//   2. validate the path root -> issuing CA -> card at the given time (RFC 5280 §6.1), with
+//      OpenSSL's X509_verify_cert but without its CRL check: revocation comes from the
+//      RevocationState, whose signatures were verified once, on import;
+//   3. the issuing CA against the root's ARL, the card against the issuing CA's CRL;
+//   4. card authentication: the terminal sends a fresh 32-byte random challenge as the
+//      "digest" of GENERAL AUTHENTICATE (7C L {82 00 81 20 <challenge>}); the card signs
+//      those 32 bytes as they are with its 9E key (ECDSA, no further hashing), and the
+//      DER ECDSA-Sig-Value it returns must verify with the certificate's key.
+// Every check that can run does, so the verdict tells the whole story; `accepted()` is the
+// decision.
+#include "crypto/bytes.hpp"
+#include "crypto/pki/revocation_state.hpp"
+#include "crypto/pki/trust_store.hpp"
+#include "crypto/pki/verdict.hpp"
+
+#include <chrono>
+
+namespace fmc::crypto::pki {
+
+class CardVerifier {
+public:
+    static constexpr std::size_t challengeSize = 32;
+
+    // `trust` must outlive the verifier. `maxCrlAge`: a CRL older than this (since its
+    // thisUpdate) counts as stale even before its nextUpdate (SP 800-116: at least daily).
+    CardVerifier(const TrustStore& trust, std::chrono::seconds maxCrlAge);
+
+    // A fresh random challenge (RAND_bytes) for GENERAL AUTHENTICATE.
+    [[nodiscard]] static Bytes newChallenge();
+
+    // Never throws for bad input: anything unparsable is `malformed` in the verdict.
+    [[nodiscard]] Verdict verify(ByteView cardCertificateDer, std::chrono::system_clock::time_point at,
+                                 const RevocationState& revocation, ByteView challenge, ByteView signature) const;
+
+private:
+    const TrustStore& trust_;
+    std::chrono::seconds maxCrlAge_;
+};
+
+} // namespace fmc::crypto::pki

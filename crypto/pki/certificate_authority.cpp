@@ -1,0 +1,160 @@
+#include "crypto/pki/certificate_authority.hpp"
+
+#include "crypto/pki/asn1_conversions.hpp"
+#include "crypto/pki/openssl_handles.hpp"
+#include "crypto/pki/pki_errors.hpp"
+#include "crypto/pki/serial_number.hpp"
+#include "crypto/pki/x509_extensions.hpp"
+
+#include <climits>
+
+namespace fmc::crypto::pki {
+
+namespace {
+
+void addNameEntry(X509_NAME* name, int nid, const std::string& value) {
+    if (value.empty()) return;
+    if (value.size() > 64) throw CertificateProfileError("name attribute longer than 64 characters");
+    if (X509_NAME_add_entry_by_NID(name, nid, MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(value.data()),
+                                   static_cast<int>(value.size()), -1, 0) != 1)
+        throwOpenSslError("building a name");
+}
+
+X509NameHandle caName(const CaProfile& profile) {
+    if (profile.commonName.empty()) throw CertificateProfileError("a CA needs a common name");
+    X509NameHandle name(X509_NAME_new());
+    if (!name) throwOpenSslError("X509_NAME_new");
+    addNameEntry(name.get(), NID_organizationName, profile.organization);
+    addNameEntry(name.get(), NID_commonName, profile.commonName);
+    return name;
+}
+
+// A v3 certificate with serial, validity and public key set; extensions and names follow.
+X509Handle newCertificate(const Bytes& requestedSerial, std::chrono::system_clock::time_point notBefore,
+                          std::chrono::system_clock::time_point notAfter, EVP_PKEY* subjectKey) {
+    if (notBefore >= notAfter) throw CertificateProfileError("validity is empty: notBefore is not before notAfter");
+    const Bytes serial = requestedSerial.empty() ? newSerialNumber() : requestedSerial;
+    if (serial.size() > 20 || (serial.size() == 1 && serial[0] == 0))
+        throw CertificateProfileError("serial number must be positive and at most 20 octets (RFC 5280 §4.1.2.2)");
+    X509Handle certificate(X509_new());
+    if (!certificate || X509_set_version(certificate.get(), X509_VERSION_3) != 1) throwOpenSslError("X509_new");
+    auto serialInteger = toAsn1Integer(serial);
+    auto start = toAsn1Time(notBefore);
+    auto end = toAsn1Time(notAfter);
+    if (X509_set_serialNumber(certificate.get(), serialInteger.get()) != 1 ||
+        X509_set1_notBefore(certificate.get(), start.get()) != 1 ||
+        X509_set1_notAfter(certificate.get(), end.get()) != 1 ||
+        X509_set_pubkey(certificate.get(), subjectKey) != 1)
+        throwOpenSslError("filling in a certificate");
+    return certificate;
+}
+
+void addCaExtensions(X509* certificate, X509* issuer, const char* basicConstraints) {
+    X509V3_CTX context;
+    X509V3_set_ctx(&context, issuer, certificate, nullptr, nullptr, 0);
+    addCertificateExtension(certificate, context, NID_basic_constraints, basicConstraints);
+    addCertificateExtension(certificate, context, NID_key_usage, "critical,keyCertSign,cRLSign");
+    addCertificateExtension(certificate, context, NID_subject_key_identifier, "hash");
+    // A self-signed root may omit the AKI (RFC 5280 §4.2.1.1); subordinates must carry it.
+    if (issuer != certificate) addCertificateExtension(certificate, context, NID_authority_key_identifier, "keyid:always");
+}
+
+void requireInside(const Certificate& issuer, std::chrono::system_clock::time_point notBefore,
+                   std::chrono::system_clock::time_point notAfter) {
+    if (notBefore < issuer.notBefore() || notAfter > issuer.notAfter())
+        throw CertificateProfileError("validity must lie inside the issuer's (" + issuer.subject() + ")");
+}
+
+} // namespace
+
+CertificateAuthority::CertificateAuthority(Certificate certificate, std::shared_ptr<const KeyStore> keys)
+    : certificate_(std::move(certificate)), keys_(std::move(keys)) {
+    if (!keys_) throw CertificateProfileError("a CA needs a key store");
+    if (!certificate_.isCa()) throw CertificateProfileError("not a CA certificate: " + certificate_.subject());
+    if (keys_->publicKey().subjectPublicKeyInfo() != certificate_.publicKey().subjectPublicKeyInfo())
+        throw CertificateProfileError("the key store's key does not match the CA certificate");
+}
+
+CertificateAuthority CertificateAuthority::createRoot(std::shared_ptr<const KeyStore> keys, const CaProfile& profile) {
+    if (!keys) throw CertificateProfileError("a CA needs a key store");
+    const EcPublicKey key = keys->publicKey();
+    X509Handle certificate = newCertificate(profile.serialNumber, profile.notBefore, profile.notAfter, key.native());
+    auto name = caName(profile);
+    if (X509_set_subject_name(certificate.get(), name.get()) != 1 ||
+        X509_set_issuer_name(certificate.get(), name.get()) != 1)
+        throwOpenSslError("naming the root");
+    // pathlen 1: root -> issuing CA -> card, and no deeper.
+    addCaExtensions(certificate.get(), certificate.get(), "critical,CA:TRUE,pathlen:1");
+    keys->signCertificate(certificate.get());
+    return CertificateAuthority(Certificate::adopt(certificate.release()), std::move(keys));
+}
+
+Certificate CertificateAuthority::issueSubordinateCa(const EcPublicKey& subjectKey, const CaProfile& profile) const {
+    requireInside(certificate_, profile.notBefore, profile.notAfter);
+    X509Handle certificate = newCertificate(profile.serialNumber, profile.notBefore, profile.notAfter, subjectKey.native());
+    auto name = caName(profile);
+    if (X509_set_subject_name(certificate.get(), name.get()) != 1 ||
+        X509_set_issuer_name(certificate.get(), X509_get_subject_name(certificate_.native())) != 1)
+        throwOpenSslError("naming an issuing CA");
+    addCaExtensions(certificate.get(), certificate_.native(), "critical,CA:TRUE,pathlen:0");
+    keys_->signCertificate(certificate.get());
+    return Certificate::adopt(certificate.release());
+}
+
+Certificate CertificateAuthority::issueCardCertificate(const CardCertificateRequest& request) const {
+    CardCertificateProfile::validate(request);
+    requireInside(certificate_, request.notBefore, request.notAfter);
+    X509Handle certificate = newCertificate(request.serialNumber, request.notBefore, request.notAfter, request.cardKey.native());
+    if (X509_set_issuer_name(certificate.get(), X509_get_subject_name(certificate_.native())) != 1)
+        throwOpenSslError("setting the card certificate issuer");
+    CardCertificateProfile::apply(certificate.get(), certificate_.native(), request);
+    keys_->signCertificate(certificate.get());
+    return Certificate::adopt(certificate.release());
+}
+
+RevocationList CertificateAuthority::issueRevocationList(const RevocationListRequest& request) const {
+    if (request.nextUpdate <= request.thisUpdate) throw CertificateProfileError("CRL nextUpdate must follow thisUpdate");
+    X509CrlHandle crl(X509_CRL_new());
+    if (!crl || X509_CRL_set_version(crl.get(), X509_CRL_VERSION_2) != 1 ||
+        X509_CRL_set_issuer_name(crl.get(), X509_get_subject_name(certificate_.native())) != 1)
+        throwOpenSslError("X509_CRL_new");
+    auto thisUpdate = toAsn1Time(request.thisUpdate);
+    auto nextUpdate = toAsn1Time(request.nextUpdate);
+    if (X509_CRL_set1_lastUpdate(crl.get(), thisUpdate.get()) != 1 ||
+        X509_CRL_set1_nextUpdate(crl.get(), nextUpdate.get()) != 1)
+        throwOpenSslError("setting CRL times");
+    for (const RevokedCertificate& entry : request.entries) {
+        if (entry.serialNumber.empty() || entry.serialNumber.size() > 20)
+            throw CertificateProfileError("revoked serial number must be 1-20 octets");
+        X509RevokedHandle revoked(X509_REVOKED_new());
+        auto serial = toAsn1Integer(entry.serialNumber);
+        auto date = toAsn1Time(entry.revocationDate);
+        if (!revoked || X509_REVOKED_set_serialNumber(revoked.get(), serial.get()) != 1 ||
+            X509_REVOKED_set_revocationDate(revoked.get(), date.get()) != 1)
+            throwOpenSslError("building a CRL entry");
+        // RFC 5280 §5.3.1: leave reasonCode out rather than encode unspecified.
+        if (entry.reason != RevocationReason::unspecified) {
+            Asn1EnumeratedHandle reason(ASN1_ENUMERATED_new());
+            if (!reason || ASN1_ENUMERATED_set(reason.get(), static_cast<long>(entry.reason)) != 1 ||
+                X509_REVOKED_add1_ext_i2d(revoked.get(), NID_crl_reason, reason.get(), 0, 0) != 1)
+                throwOpenSslError("encoding a reason code");
+        }
+        if (X509_CRL_add0_revoked(crl.get(), revoked.get()) != 1) throwOpenSslError("adding a CRL entry");
+        static_cast<void>(revoked.release());
+    }
+    // §5.2.3 CRL number (non-critical, 0 <= n < 2^159) and §5.2.1 AKI.
+    const std::uint64_t number = request.crlNumber;
+    Bytes numberBytes;
+    for (int shift = 56; shift >= 0; shift -= 8) numberBytes.push_back(static_cast<std::uint8_t>(number >> shift));
+    auto crlNumber = toAsn1Integer(numberBytes);
+    if (X509_CRL_add1_ext_i2d(crl.get(), NID_crl_number, crlNumber.get(), 0, 0) != 1)
+        throwOpenSslError("adding the CRL number");
+    X509V3_CTX context;
+    X509V3_set_ctx(&context, certificate_.native(), nullptr, nullptr, crl.get(), 0);
+    addCrlExtension(crl.get(), context, NID_authority_key_identifier, "keyid:always");
+    if (X509_CRL_sort(crl.get()) != 1) throwOpenSslError("sorting CRL entries");
+    keys_->signRevocationList(crl.get());
+    return RevocationList::adopt(crl.release());
+}
+
+} // namespace fmc::crypto::pki
