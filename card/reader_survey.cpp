@@ -167,17 +167,17 @@ std::string formatSurveyJson(const std::vector<ReaderReport>& reports) {
     for (const ReaderReport& report : reports) {
         json entry;
         entry["name"] = report.readerName;
-        entry["cardPresent"] = report.cardPresent;
+        entry["card_present"] = report.cardPresent;
         entry["atr"] = report.cardPresent ? json(toHex(report.atr)) : json(nullptr);
         entry["interface"] = optionalString(report.cardInterface);
-        entry["cardKind"] = optionalString(report.cardKind);
-        entry["knownCard"] = optionalString(report.knownCard);
+        entry["card_kind"] = optionalString(report.cardKind);
+        entry["known_card"] = optionalString(report.knownCard);
         entry["description"] = optionalString(report.atrSummary);
         entry["uid"] = report.contactlessUid ? json(toHex(*report.contactlessUid)) : json(nullptr);
-        entry["pivPresent"] = report.pivPresent ? json(*report.pivPresent) : json(nullptr);
-        entry["pivVersion"] = report.pivVersion ? json(*report.pivVersion) : json(nullptr);
+        entry["piv_present"] = report.pivPresent ? json(*report.pivPresent) : json(nullptr);
+        entry["piv_version"] = report.pivVersion ? json(*report.pivVersion) : json(nullptr);
         entry["serial"] = report.serial ? json(*report.serial) : json(nullptr);
-        entry["cardUuid"] = report.cardUuid ? json(*report.cardUuid) : json(nullptr);
+        entry["card_uuid"] = report.cardUuid ? json(*report.cardUuid) : json(nullptr);
         entry["problems"] = report.problems;
         readers.push_back(std::move(entry));
     }

@@ -36,7 +36,7 @@ for program in fmc-terminal fmc-issue; do
     expect_contains "$out" '"name": "Virtual PCD 00 01"' "$program --json names the reader"
     expect_contains "$out" '"interface": "contactless"' "$program --json says contactless"
     expect_contains "$out" '"uid": "04A1B2C3D4E5F6"' "$program --json has the UID"
-    expect_contains "$out" '"pivPresent": true' "$program --json has PIV present"
+    expect_contains "$out" '"piv_present": true' "$program --json has PIV present"
     expect_contains "$out" '"problems": []' "$program --json reports no problems"
 done
 finish
