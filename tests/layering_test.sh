@@ -7,8 +7,8 @@ status=0
 violation() { echo "layering violation: $*"; status=1; }
 
 while IFS= read -r hit; do violation "$hit"; done < <(grep -rnE '#include +"db/' crypto card)
-while IFS= read -r hit; do violation "$hit"; done < <(grep -rnE '#include +"(card|issuance|terminal)/' crypto)
-while IFS= read -r hit; do violation "$hit"; done < <(grep -rnE '#include +"(issuance|terminal)/' card db)
+while IFS= read -r hit; do violation "$hit"; done < <(grep -rnE '#include +"(card|cli|issuance|terminal)/' crypto)
+while IFS= read -r hit; do violation "$hit"; done < <(grep -rnE '#include +"(issuance|terminal)/' card db cli)
 while IFS= read -r hit; do violation "$hit"; done < \
   <(grep -rnE '#include +[<"](PCSC/)?(winscard|pcsclite|wintypes)\.h' --include='*.[ch]pp' . \
       | grep -v '^\./card/pcsc/' | grep -v '^\./build')

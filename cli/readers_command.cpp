@@ -1,25 +1,21 @@
-#include "terminal/readers_command.hpp"
+#include "cli/readers_command.hpp"
 
 #include "card/pcsc/pcsc_context.hpp"
 #include "card/reader_survey.hpp"
 
-// g++ 12 reports a false "potential null pointer dereference" inside Boost's
-// typed_value<std::string>::notify (boost::any_cast) at -O2.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wnull-dereference"
-#include <boost/program_options.hpp>
-#pragma GCC diagnostic pop
+#include "cli/program_options.hpp"
 
 #include <chrono>
 #include <cmath>
 
 namespace po = boost::program_options;
 
-namespace fmc::terminal {
+namespace fmc::cli {
 
-int runReadersCommand(const std::vector<std::string>& args, std::ostream& out) {
+int runReadersCommand(std::string_view program, const std::vector<std::string>& args,
+                      std::ostream& out) {
     po::options_description options(
-        "Usage: fmc-terminal readers [--json] [--reader SUBSTRING] [--require-card] [--wait SECONDS]\n"
+        "Usage: " + std::string(program) + " readers [--json] [--reader SUBSTRING] [--require-card] [--wait SECONDS]\n"
         "Lists each reader, whether it holds a card, contact or contactless, the ATR, the UID\n"
         "of a contactless card, whether the PIV application answers, and the card UUID.\n"
         "Exit codes: 3 pcscd not running, 4 no (matching) reader, 5 no card (with\n"
@@ -58,4 +54,4 @@ int runReadersCommand(const std::vector<std::string>& args, std::ostream& out) {
     return 0;
 }
 
-} // namespace fmc::terminal
+} // namespace fmc::cli
