@@ -9,9 +9,7 @@ fmc_add_catch_test(fmc_piv_tests
     ${CMAKE_CURRENT_LIST_DIR}/piv_card_test.cpp
   LIBS fmc_card)
 
-# PivCard against the virtual card's applet, in-process, when that part of the tree exists.
-if(TARGET fmc_vcard AND EXISTS ${CMAKE_CURRENT_LIST_DIR}/piv_card_against_applet_test.cpp)
-  fmc_add_catch_test(fmc_piv_applet_tests
-    SOURCES ${CMAKE_CURRENT_LIST_DIR}/piv_card_against_applet_test.cpp
-    LIBS fmc_card fmc_vcard)
-endif()
+# PivCard against the virtual card's applet, in-process.
+fmc_add_catch_test(fmc_piv_applet_tests
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/piv_card_against_applet_test.cpp
+  LIBS fmc_card fmc_vcard)
