@@ -11,6 +11,8 @@ packages=(
   nlohmann-json3-dev zlib1g-dev catch2
   # the smart-card stack and the real middleware the tests drive
   pcscd vsmartcard-vpcd opensc yubico-piv-tool pcsc-tools openssl
+  # the PKCS#11 key store: libp11 and its OpenSSL engine, SoftHSM2 for the tests
+  libp11-dev libengine-pkcs11-openssl libp11-kit-dev softhsm2
   # used by the scripts and tests
   procps iproute2 xxd
 )

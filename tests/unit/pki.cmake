@@ -1,5 +1,5 @@
 # Unit tests for the card PKI (crypto/pki/): profile, CAs, key store, CRLs, the verifier,
-# and interop with the openssl CLI.
+# interop with the openssl CLI, and the PKCS#11 key store on a SoftHSM2 token.
 fmc_add_catch_test(fmc_pki_tests
   SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/pki_card_attributes_test.cpp
@@ -8,4 +8,5 @@ fmc_add_catch_test(fmc_pki_tests
     ${CMAKE_CURRENT_LIST_DIR}/pki_revocation_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/pki_verifier_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/pki_malformed_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/pki_pkcs11_test.cpp
   LIBS fmc_crypto)
