@@ -49,6 +49,19 @@ Statement& Statement::bindNull(int index) {
     return *this;
 }
 
+Statement& Statement::bindBlob(int index, std::span<const std::uint8_t> bytes) {
+    // A zero-length blob with a null pointer would bind NULL; keep it an empty blob.
+    static const std::uint8_t kEmpty = 0;
+    const int rc = sqlite3_bind_blob(statement_, index, bytes.empty() ? &kEmpty : bytes.data(),
+                                     static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
+    if (rc != SQLITE_OK) fail(db_, rc, "binding a query parameter");
+    return *this;
+}
+
+Statement& Statement::bindOptionalText(int index, std::string_view text) {
+    return text.empty() ? bindNull(index) : bind(index, text);
+}
+
 bool Statement::step() {
     const int rc = sqlite3_step(statement_);
     if (rc == SQLITE_ROW) return true;
@@ -67,6 +80,13 @@ std::string Statement::columnText(int index) const {
 
 bool Statement::columnIsNull(int index) const {
     return sqlite3_column_type(statement_, index - 1) == SQLITE_NULL;
+}
+
+std::vector<std::uint8_t> Statement::columnBlob(int index) const {
+    const auto* data = static_cast<const std::uint8_t*>(sqlite3_column_blob(statement_, index - 1));
+    const int size = sqlite3_column_bytes(statement_, index - 1);
+    if (data == nullptr || size <= 0) return {};
+    return {data, data + size};
 }
 
 Database::Database(const std::filesystem::path& file, std::chrono::milliseconds busyTimeout) {
@@ -108,14 +128,66 @@ void Database::execute(std::string_view sql) {
 }
 
 void Database::transaction(const std::function<void()>& work) {
+    if (transactionDepth_ > 0) {
+        const std::string name = "nested_" + std::to_string(transactionDepth_);
+        execute("SAVEPOINT " + name);
+        ++transactionDepth_;
+        try {
+            work();
+            --transactionDepth_;
+            execute("RELEASE " + name);
+        } catch (...) {
+            --transactionDepth_;
+            const std::string undo = "ROLLBACK TO " + name + "; RELEASE " + name;
+            sqlite3_exec(db_, undo.c_str(), nullptr, nullptr, nullptr);
+            throw;
+        }
+        return;
+    }
     execute("BEGIN IMMEDIATE");
+    transactionDepth_ = 1;
     try {
         work();
         execute("COMMIT");
+        transactionDepth_ = 0;
     } catch (...) {
+        transactionDepth_ = 0;
         sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
         throw;
     }
+}
+
+std::int64_t Database::changes() const { return sqlite3_changes64(db_); }
+
+std::int64_t Database::lastInsertRowId() const { return sqlite3_last_insert_rowid(db_); }
+
+void Database::backupTo(const std::filesystem::path& target) {
+    sqlite3* destination = nullptr;
+    int rc = sqlite3_open_v2(target.c_str(), &destination,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+    if (rc != SQLITE_OK) {
+        const std::string message = "cannot create the backup " + target.string() + ": " +
+                                    (destination != nullptr ? sqlite3_errmsg(destination) : sqlite3_errstr(rc));
+        sqlite3_close(destination);
+        throwError(message, rc);
+    }
+    sqlite3_backup* backup = sqlite3_backup_init(destination, "main", db_, "main");
+    if (backup == nullptr) {
+        const std::string message = std::string("cannot start the backup: ") + sqlite3_errmsg(destination);
+        rc = sqlite3_errcode(destination);
+        sqlite3_close(destination);
+        throwError(message, rc);
+    }
+    // -1: copy every page in one step; the registry is small and one step is one snapshot.
+    rc = sqlite3_backup_step(backup, -1);
+    sqlite3_backup_finish(backup);
+    if (rc != SQLITE_DONE) {
+        sqlite3_close(destination);
+        throwError("backup to " + target.string() + " failed: " + sqlite3_errstr(rc), rc);
+    }
+    rc = sqlite3_errcode(destination);
+    sqlite3_close(destination);
+    if (rc != SQLITE_OK) throwError("backup to " + target.string() + " failed: " + sqlite3_errstr(rc), rc);
 }
 
 int Database::schemaVersion() {

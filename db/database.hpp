@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <functional>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -40,11 +41,16 @@ public:
     Statement& bind(int index, std::int64_t value);
     Statement& bind(int index, std::string_view text);
     Statement& bindNull(int index);
+    Statement& bindBlob(int index, std::span<const std::uint8_t> bytes);
+    // An empty string or an absent value is stored as NULL: optional text columns stay NULL
+    // rather than '' so that "not given" has one representation.
+    Statement& bindOptionalText(int index, std::string_view text);
     // Returns true while a row is available.
     bool step();
     [[nodiscard]] std::int64_t columnInt(int index) const;
     [[nodiscard]] std::string columnText(int index) const;
     [[nodiscard]] bool columnIsNull(int index) const;
+    [[nodiscard]] std::vector<std::uint8_t> columnBlob(int index) const;
 
 private:
     sqlite3* db_;
@@ -66,8 +72,17 @@ public:
 
     void execute(std::string_view sql);
     Statement prepare(std::string_view sql) { return Statement(db_, sql); }
-    // Runs `work` inside BEGIN IMMEDIATE ... COMMIT; rolls back if it throws.
+    // Runs `work` inside BEGIN IMMEDIATE ... COMMIT; rolls back if it throws. Called again
+    // from inside `work`, it nests as a SAVEPOINT, so an inner failure that the caller catches
+    // undoes only the inner changes and the outer transaction still commits as one.
     void transaction(const std::function<void()>& work);
+    [[nodiscard]] bool inTransaction() const { return transactionDepth_ > 0; }
+    // Rows changed by the last INSERT/UPDATE/DELETE, and the rowid of the last INSERT.
+    [[nodiscard]] std::int64_t changes() const;
+    [[nodiscard]] std::int64_t lastInsertRowId() const;
+    // Copies the whole database to `target` with SQLite's online backup API, which takes a
+    // consistent snapshot while other connections keep working. Overwrites `target`.
+    void backupTo(const std::filesystem::path& target);
 
     [[nodiscard]] int schemaVersion();
     // Applies, in order, every migration newer than the file's schema version. Refuses a
@@ -79,6 +94,7 @@ public:
 
 private:
     sqlite3* db_ = nullptr;
+    int transactionDepth_ = 0;
 };
 
 } // namespace fmc::db

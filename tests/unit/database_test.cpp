@@ -88,3 +88,36 @@ TEST_CASE("a registry locked by another connection gives a typed, explained erro
     }
     holder.execute("ROLLBACK");
 }
+
+TEST_CASE("a nested transaction is a savepoint: an inner failure undoes only itself") {
+    TempFolder folder;
+    Database db(folder.path / "registry.sqlite");
+    db.migrate(kMigrations);
+    db.transaction([&] {
+        db.prepare("INSERT INTO merchant(name) VALUES(?)").bind(1, "outer").step();
+        CHECK(db.inTransaction());
+        CHECK_THROWS(db.transaction([&] {
+            db.prepare("INSERT INTO merchant(name) VALUES(?)").bind(1, "inner").step();
+            throw std::runtime_error("inner step failed");
+        }));
+    });
+    CHECK_FALSE(db.inTransaction());
+    Statement names = db.prepare("SELECT group_concat(name) FROM merchant");
+    REQUIRE(names.step());
+    CHECK(names.columnText(1) == "outer");
+}
+
+TEST_CASE("blobs round-trip and an online backup copies the file") {
+    TempFolder folder;
+    Database db(folder.path / "registry.sqlite");
+    db.execute("CREATE TABLE blob_store(data BLOB NOT NULL)");
+    const std::vector<std::uint8_t> bytes{0x00, 0x30, 0xFF, 0x00};
+    db.prepare("INSERT INTO blob_store VALUES(?)").bindBlob(1, bytes).step();
+    CHECK(db.changes() == 1);
+    db.backupTo(folder.path / "copy.sqlite");
+    Database copy(folder.path / "copy.sqlite");
+    CHECK(copy.integrityOk());
+    Statement read = copy.prepare("SELECT data FROM blob_store");
+    REQUIRE(read.step());
+    CHECK(read.columnBlob(1) == bytes);
+}

@@ -1,3 +1,7 @@
 fmc_add_catch_test(fmc_db_tests
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/database_test.cpp
   LIBS fmc_db)
+fmc_add_catch_test(fmc_registry_tests
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/registry_records_test.cpp
+          ${CMAKE_CURRENT_LIST_DIR}/registry_audit_test.cpp
+  LIBS fmc_db)
