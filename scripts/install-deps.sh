@@ -15,6 +15,8 @@ packages=(
   libp11-dev libengine-pkcs11-openssl libp11-kit-dev softhsm2
   # used by the scripts and tests
   procps iproute2 xxd
+  # bench/ (FMC_BUILD_BENCHMARKS=ON)
+  libbenchmark-dev
 )
 
 missing=()

@@ -5,7 +5,9 @@
 #include "crypto/pki/pki_errors.hpp"
 #include "crypto/random.hpp"
 
+#include <openssl/core_names.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
 
 #include <ctime>
 #include <vector>
@@ -115,10 +117,101 @@ void checkRevocation(Verdict& verdict, Check check, const RevocationIndex* index
     }
 }
 
+// OpenSSL's own date rule (x509_check_cert_time): valid iff notBefore <= at < notAfter, with
+// X509_cmp_time's 0 meaning an unreadable field.
+bool validAt(X509* certificate, std::time_t at) {
+    return X509_cmp_time(X509_get0_notBefore(certificate), &at) == -1 &&
+           X509_cmp_time(X509_get0_notAfter(certificate), &at) == 1;
+}
+
+// The key d2i_X509 already decoded, when it is one Certificate::publicKey() would accept (EC
+// on P-256 or P-384, as ec_key.cpp's curveOf): publicKey() decodes the SPKI a second time
+// through OpenSSL 3's decoder, about 200 us a tap. nullptr means "ask publicKey()", which
+// then throws with its own message.
+EVP_PKEY* decodedCardKey(X509* certificate) {
+    EVP_PKEY* key = X509_get0_pubkey(certificate);
+    ERR_clear_error();
+    if (key == nullptr || EVP_PKEY_get_base_id(key) != EVP_PKEY_EC) return nullptr;
+    char name[64] = {};
+    std::size_t length = 0;
+    if (EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, name, sizeof name, &length) != 1) {
+        ERR_clear_error();
+        return nullptr;
+    }
+    const std::string group(name, length);
+    const bool supported = group == "prime256v1" || group == "P-256" || group == "secp256r1" || group == "secp384r1" ||
+                           group == "P-384";
+    return supported ? key : nullptr;
+}
+
+// EcPublicKey::verifyDigest on a borrowed key: the 32 bytes are the digest, no hashing.
+bool verifiesDigest(EVP_PKEY* key, ByteView digest, ByteView derSignature) {
+    OpenSslHandle<EVP_PKEY_CTX, EVP_PKEY_CTX_free> context(EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr));
+    if (!context || EVP_PKEY_verify_init(context.get()) != 1) throwOpenSslError("ECDSA verify init");
+    const int result =
+        EVP_PKEY_verify(context.get(), derSignature.data(), derSignature.size(), digest.data(), digest.size());
+    ERR_clear_error();
+    return result == 1;
+}
+
 } // namespace
 
 CardVerifier::CardVerifier(const TrustStore& trust, std::chrono::seconds maxCrlAge)
-    : trust_(trust), maxCrlAge_(maxCrlAge) {}
+    : trust_(trust), maxCrlAge_(maxCrlAge), issuerAnchors_(X509_STORE_new(), X509_STORE_free) {
+    if (!issuerAnchors_) throwOpenSslError("X509_STORE_new");
+    for (const Certificate& issuingCa : trust_.issuingCas()) {
+        // root -> issuing CA, dates aside (they are checked per tap): signatures, CA flags.
+        X509StoreContextHandle context(X509_STORE_CTX_new());
+        std::vector<PathError> errors;
+        if (!context ||
+            X509_STORE_CTX_init(context.get(), trust_.anchors(), issuingCa.native(), nullptr) != 1)
+            throwOpenSslError("X509_STORE_CTX_init");
+        X509_VERIFY_PARAM_set_flags(X509_STORE_CTX_get0_param(context.get()), X509_V_FLAG_NO_CHECK_TIME);
+        X509_STORE_CTX_set_app_data(context.get(), &errors);
+        X509_STORE_CTX_set_verify_cb(context.get(), collectPathErrors);
+        const int result = X509_verify_cert(context.get());
+        ERR_clear_error();
+        STACK_OF(X509)* chain = X509_STORE_CTX_get0_chain(context.get());
+        if (result != 1 || !errors.empty() || chain == nullptr || sk_X509_num(chain) != 2) continue;
+        X509* root = sk_X509_value(chain, 1);
+        // In the full path the card sits below the issuing CA: the root must allow one CA
+        // under it, which the two-certificate check above cannot see.
+        if (X509_get_pathlen(root) == 0) continue;
+        if (X509_up_ref(root) != 1) throwOpenSslError("X509_up_ref");
+        if (X509_STORE_add_cert(issuerAnchors_.get(), issuingCa.native()) != 1) {
+            X509_free(root);
+            throwOpenSslError("X509_STORE_add_cert");
+        }
+        verifiedIssuers_.push_back({issuingCa, Certificate::adopt(root)});
+    }
+}
+
+const CardVerifier::VerifiedIssuer* CardVerifier::fastPath(X509* card, std::chrono::system_clock::time_point at) const {
+    if (verifiedIssuers_.empty()) return nullptr;
+    X509StoreContextHandle context(X509_STORE_CTX_new());
+    std::vector<PathError> errors;
+    if (!context || X509_STORE_CTX_init(context.get(), issuerAnchors_.get(), card, nullptr) != 1) {
+        ERR_clear_error();
+        return nullptr;
+    }
+    X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(context.get());
+    X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_PARTIAL_CHAIN);
+    const std::time_t when = std::chrono::system_clock::to_time_t(at);
+    X509_VERIFY_PARAM_set_time(param, when);
+    X509_STORE_CTX_set_app_data(context.get(), &errors);
+    X509_STORE_CTX_set_verify_cb(context.get(), collectPathErrors);
+    const int result = X509_verify_cert(context.get());
+    ERR_clear_error();
+    STACK_OF(X509)* chain = X509_STORE_CTX_get0_chain(context.get());
+    if (result != 1 || !errors.empty() || chain == nullptr || sk_X509_num(chain) != 2) return nullptr;
+    X509* anchor = sk_X509_value(chain, 1);
+    for (const VerifiedIssuer& verified : verifiedIssuers_) {
+        if (verified.issuingCa.native() != anchor) continue;
+        if (!validAt(anchor, when) || !validAt(verified.root.native(), when)) return nullptr;
+        return &verified;
+    }
+    return nullptr;
+}
 
 Bytes CardVerifier::newChallenge() { return randomBytes(challengeSize); }
 
@@ -128,11 +221,16 @@ Verdict CardVerifier::verify(ByteView cardCertificateDer, std::chrono::system_cl
 
     // 1. The certificate and its profile.
     std::optional<Certificate> card;
-    std::optional<EcPublicKey> cardKey;
+    std::optional<EcPublicKey> checkedKey;
+    EVP_PKEY* cardKey = nullptr;
     try {
         card = Certificate::fromDer(cardCertificateDer);
         verdict.card = CardCertificateProfile::read(*card);
-        cardKey = card->publicKey();
+        cardKey = decodedCardKey(card->native());
+        if (cardKey == nullptr) {
+            checkedKey = card->publicKey();
+            cardKey = checkedKey->native();
+        }
         verdict.add(Check::certificate, ReasonCode::ok);
     } catch (const CryptoError& error) {
         ERR_clear_error();
@@ -142,6 +240,12 @@ Verdict CardVerifier::verify(ByteView cardCertificateDer, std::chrono::system_cl
     }
 
     // 2. The path, at `at`, without OpenSSL's own CRL check (no X509_V_FLAG_CRL_CHECK).
+    if (const VerifiedIssuer* verified = fastPath(card->native(), at)) {
+        verdict.add(Check::path, ReasonCode::ok);
+        checkRevocations(verdict, revocation, verified->issuingCa.native(), verified->root.native(), card->native(), at);
+        authenticate(verdict, cardKey, challenge, signature);
+        return verdict;
+    }
     X509StoreContextHandle context(X509_STORE_CTX_new());
     std::vector<PathError> errors;
     if (!context || X509_STORE_CTX_init(context.get(), trust_.anchors(), card->native(), trust_.intermediates()) != 1)
@@ -171,26 +275,32 @@ Verdict CardVerifier::verify(ByteView cardCertificateDer, std::chrono::system_cl
 
     // 3. Revocation: only along a chain whose signatures hold (dates may have failed: a
     //    revoked, expired card is worth reporting as revoked too).
-    if (fullChain && pathCode != ReasonCode::untrusted && pathCode != ReasonCode::badSignature) {
-        X509* issuingCa = sk_X509_value(chain, 1);
-        X509* root = sk_X509_value(chain, 2);
-        const RevocationIndex* arl = revocation.forIssuer(root);
-        const RevocationIndex* crl = revocation.forIssuer(issuingCa);
-        if (arl != nullptr) verdict.issuerArl = statusOf(*arl, at, maxCrlAge_);
-        if (crl != nullptr) verdict.cardCrl = statusOf(*crl, at, maxCrlAge_);
-        checkRevocation(verdict, Check::issuerRevocation, arl, issuingCa, at, maxCrlAge_, "ARL");
-        checkRevocation(verdict, Check::cardRevocation, crl, card->native(), at, maxCrlAge_, "CRL");
-    }
+    if (fullChain && pathCode != ReasonCode::untrusted && pathCode != ReasonCode::badSignature)
+        checkRevocations(verdict, revocation, sk_X509_value(chain, 1), sk_X509_value(chain, 2), card->native(), at);
 
     // 4. Card authentication: possession of the 9E private key.
+    authenticate(verdict, cardKey, challenge, signature);
+    return verdict;
+}
+
+void CardVerifier::checkRevocations(Verdict& verdict, const RevocationState& revocation, X509* issuingCa, X509* root,
+                                    X509* card, std::chrono::system_clock::time_point at) const {
+    const RevocationIndex* arl = revocation.forIssuer(root);
+    const RevocationIndex* crl = revocation.forIssuer(issuingCa);
+    if (arl != nullptr) verdict.issuerArl = statusOf(*arl, at, maxCrlAge_);
+    if (crl != nullptr) verdict.cardCrl = statusOf(*crl, at, maxCrlAge_);
+    checkRevocation(verdict, Check::issuerRevocation, arl, issuingCa, at, maxCrlAge_, "ARL");
+    checkRevocation(verdict, Check::cardRevocation, crl, card, at, maxCrlAge_, "CRL");
+}
+
+void CardVerifier::authenticate(Verdict& verdict, EVP_PKEY* cardKey, ByteView challenge, ByteView signature) {
     if (challenge.size() != challengeSize) {
         verdict.add(Check::cardAuthentication, ReasonCode::cardAuthFailed, "challenge must be 32 bytes");
-    } else if (!cardKey->verifyDigest(challenge, signature)) {
+    } else if (!verifiesDigest(cardKey, challenge, signature)) {
         verdict.add(Check::cardAuthentication, ReasonCode::cardAuthFailed, "challenge signature does not verify");
     } else {
         verdict.add(Check::cardAuthentication, ReasonCode::ok);
     }
-    return verdict;
 }
 
 } // namespace fmc::crypto::pki

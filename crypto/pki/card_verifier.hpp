@@ -17,6 +17,8 @@
 #include "crypto/pki/verdict.hpp"
 
 #include <chrono>
+#include <memory>
+#include <vector>
 
 namespace fmc::crypto::pki {
 
@@ -24,7 +26,8 @@ class CardVerifier {
 public:
     static constexpr std::size_t challengeSize = 32;
 
-    // `trust` must outlive the verifier. `maxCrlAge`: a CRL older than this (since its
+    // `trust` must outlive the verifier; issuing CAs added to it later are still verified,
+    // only without the cached path below. `maxCrlAge`: a CRL older than this (since its
     // thisUpdate) counts as stale even before its nextUpdate (SP 800-116: at least daily).
     CardVerifier(const TrustStore& trust, std::chrono::seconds maxCrlAge);
 
@@ -36,8 +39,28 @@ public:
                                  const RevocationState& revocation, ByteView challenge, ByteView signature) const;
 
 private:
+    // The root's P-384 signature on an issuing CA costs more than all the rest of a tap, and
+    // it never changes: it is verified once here, per issuing CA, when the verifier is made.
+    // A tap whose card chains to such a CA is then validated as card -> issuing CA (the CA
+    // as a partial-chain anchor) plus the CA's and the root's dates at `at`. Anything short
+    // of a clean pass falls back to the full X509_verify_cert, so every failure is reported
+    // exactly as before.
+    struct VerifiedIssuer {
+        Certificate issuingCa;
+        Certificate root;
+    };
+    // The verified issuing CA the card chains to cleanly at `at`, or nullptr: take the full path.
+    [[nodiscard]] const VerifiedIssuer* fastPath(X509* card, std::chrono::system_clock::time_point at) const;
+
+    // 3. and 4. of the header comment, shared by both paths.
+    void checkRevocations(Verdict& verdict, const RevocationState& revocation, X509* issuingCa, X509* root, X509* card,
+                          std::chrono::system_clock::time_point at) const;
+    static void authenticate(Verdict& verdict, EVP_PKEY* cardKey, ByteView challenge, ByteView signature);
+
     const TrustStore& trust_;
     std::chrono::seconds maxCrlAge_;
+    std::vector<VerifiedIssuer> verifiedIssuers_;
+    std::shared_ptr<X509_STORE> issuerAnchors_;  // the verified issuing CAs, as trusted
 };
 
 } // namespace fmc::crypto::pki

@@ -22,8 +22,11 @@ std::string RevocationState::keyOf(X509* ca) {
 const RevocationIndex& RevocationState::importCrl(const TrustStore& trust, const RevocationList& crl) {
     const Certificate* signer = trust.findCrlSigner(crl);
     if (signer == nullptr) throw UntrustedCrlError("no trusted CA signed the CRL from " + crl.issuer());
-    RevocationIndex index = RevocationIndex::build(crl, *signer);
-    const std::string key = keyOf(signer->native());
+    return adopt(RevocationIndex::build(crl, *signer), crl);
+}
+
+const RevocationIndex& RevocationState::adopt(RevocationIndex index, const RevocationList& crl) {
+    const std::string key = keyOf(index.issuer().native());
     const auto held = indexes_.find(key);
     if (held != indexes_.end()) {
         if (index.crlNumber() <= held->second.crlNumber())
@@ -36,6 +39,7 @@ const RevocationIndex& RevocationState::importCrl(const TrustStore& trust, const
 }
 
 const RevocationIndex& RevocationState::importCrl(const TrustStore& trust, ByteView der) {
+    if (auto built = RevocationIndex::buildFromDer(der, trust)) return adopt(std::move(built->first), built->second);
     return importCrl(trust, RevocationList::fromDer(der));
 }
 

@@ -19,6 +19,8 @@ public:
     // CrlNotNewerError (its CRL number is not above the one held for that CA; RFC 5280
     // §5.2.3). On any error the state is unchanged.
     const RevocationIndex& importCrl(const TrustStore& trust, const RevocationList& crl);
+    // From DER a large list never becomes 1M X509_REVOKED objects (RevocationIndex::buildFromDer);
+    // the outcome, errors included, is the same as importing RevocationList::fromDer(der).
     const RevocationIndex& importCrl(const TrustStore& trust, ByteView der);
 
     // The index for the CA certificate `ca`, or nullptr when no CRL from it was imported.
@@ -29,6 +31,7 @@ private:
     // Subject name DER + SKI: a renewed CA certificate with the same name and key shares the
     // index, since the CRL was signed by that key.
     static std::string keyOf(X509* ca);
+    const RevocationIndex& adopt(RevocationIndex index, const RevocationList& crl);
     std::map<std::string, RevocationIndex> indexes_;
 };
 

@@ -7,6 +7,7 @@
 
 #include <openssl/x509.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -40,6 +41,10 @@ public:
     // The CA, root or issuing, whose name is the CRL's issuer and whose key verifies its
     // signature (RFC 5280 §6.3.3 (f), (g)); nullptr when there is none.
     [[nodiscard]] const Certificate* findCrlSigner(const RevocationList& crl) const;
+    // The same search with the signature check supplied: for a CRL whose signature is checked
+    // over its raw tbsCertList bytes (RevocationIndex::buildFromDer) instead of X509_CRL_verify.
+    [[nodiscard]] const Certificate* findCrlSigner(const RevocationList& crl,
+                                                   const std::function<bool(EVP_PKEY*)>& signatureVerifies) const;
 
     // For X509_verify_cert: the roots as trusted store, the issuing CAs as untrusted chain.
     [[nodiscard]] X509_STORE* anchors() const { return anchors_.get(); }
