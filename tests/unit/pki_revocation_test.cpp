@@ -141,3 +141,35 @@ TEST_CASE("CRL age and staleness are data for the terminal", "[pki][crl]") {
     CHECK(index.isStale(jan2026 + hours(13), hours(12)));   // older than the policy allows
     CHECK(index.isStale(jan2026 + hours(25), hours(48)));   // past nextUpdate
 }
+
+TEST_CASE("importing from DER gives the same index as importing the parsed list", "[pki][crl]") {
+    const TestPki pki = TestPki::create();
+    TrustStore trust = trustOf(pki);
+    std::vector<RevokedCertificate> entries;
+    const RevocationReason reasons[] = {RevocationReason::unspecified, RevocationReason::keyCompromise,
+                                        RevocationReason::superseded, RevocationReason::cessationOfOperation,
+                                        RevocationReason::certificateHold};
+    for (int i = 0; i < 500; ++i) entries.push_back({newSerialNumber(), jan2026, reasons[i % 5]});
+    entries.push_back({Bytes{0x01}, jan2026, RevocationReason::keyCompromise});
+    entries.push_back({Bytes{0x00, 0x80}, jan2026, RevocationReason::superseded});  // needs a 00 pad
+    const RevocationList crl = pki.crl(7, entries);
+
+    // The fast path must really take this list (nullopt would mean it fell back).
+    const auto fromDer = RevocationIndex::buildFromDer(crl.der(), trust);
+    REQUIRE(fromDer.has_value());
+    const RevocationIndex& fast = fromDer->first;
+    const RevocationIndex parsed = RevocationIndex::build(crl, pki.issuing.certificate());
+    CHECK(fast.size() == parsed.size());
+    CHECK(fast.crlNumber() == parsed.crlNumber());
+    CHECK(fast.thisUpdate() == parsed.thisUpdate());
+    CHECK(fast.nextUpdate() == parsed.nextUpdate());
+    for (const RevokedCertificate& entry : entries) {
+        CHECK(fast.find(entry.serialNumber) == parsed.find(entry.serialNumber));
+        CHECK(fast.find(entry.serialNumber) == entry.reason);
+    }
+    CHECK_FALSE(fast.find(newSerialNumber()).has_value());
+
+    RevocationState viaDer;
+    viaDer.importCrl(trust, crl.der());
+    CHECK(viaDer.forIssuer(pki.issuing.certificate().native())->size() == entries.size());
+}
