@@ -13,64 +13,6 @@ namespace fmc::card::piv {
 
 // ---- UUID text ------------------------------------------------------------------------------
 
-std::string uuidToString(const Uuid& uuid) {
-    static constexpr char kDigits[] = "0123456789abcdef";
-    std::string text;
-    text.reserve(36);
-    for (std::size_t i = 0; i < uuid.size(); ++i) {
-        if (i == 4 || i == 6 || i == 8 || i == 10) text.push_back('-');
-        text.push_back(kDigits[uuid[i] >> 4]);
-        text.push_back(kDigits[uuid[i] & 0x0F]);
-    }
-    return text;
-}
-
-namespace {
-
-int hexValue(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-} // namespace
-
-Uuid uuidFromString(std::string_view text) {
-    constexpr std::string_view kUrnPrefix = "urn:uuid:";
-    if (text.size() > kUrnPrefix.size() && text.substr(0, kUrnPrefix.size()) == kUrnPrefix)
-        text.remove_prefix(kUrnPrefix.size());
-    const auto invalid = [&] {
-        return std::invalid_argument("not a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx): \"" +
-                                     std::string(text) + "\"");
-    };
-    if (text.size() != 36) throw invalid();
-    Uuid uuid{};
-    std::size_t byte = 0;
-    for (std::size_t i = 0; i < text.size();) {
-        if (i == 8 || i == 13 || i == 18 || i == 23) {
-            if (text[i] != '-') throw invalid();
-            ++i;
-            continue;
-        }
-        const int high = hexValue(text[i]);
-        const int low = hexValue(text[i + 1]);
-        if (high < 0 || low < 0) throw invalid();
-        uuid[byte++] = static_cast<std::uint8_t>((high << 4) | low);
-        i += 2;
-    }
-    return uuid;
-}
-
-Uuid randomUuid() {
-    const Bytes random = crypto::randomBytes(16);
-    Uuid uuid{};
-    std::copy(random.begin(), random.end(), uuid.begin());
-    uuid[6] = static_cast<std::uint8_t>((uuid[6] & 0x0F) | 0x40);  // RFC 4122 §4.4: version 4
-    uuid[8] = static_cast<std::uint8_t>((uuid[8] & 0x3F) | 0x80);  // variant 10
-    return uuid;
-}
-
 // ---- FASC-N ---------------------------------------------------------------------------------
 
 namespace {

@@ -2,6 +2,7 @@
 // The Card Holder Unique Identifier object (SP 800-73-4 Part 1 §3.1.2 and Appendix A) and
 // the FASC-N inside it (TIG SCEPACS v2.3: 40 five-bit characters, BCD with odd parity).
 #include "crypto/bytes.hpp"
+#include "crypto/uuid.hpp"
 
 #include <array>
 #include <cstdint>
@@ -11,14 +12,10 @@
 
 namespace fmc::card::piv {
 
-using Uuid = std::array<std::uint8_t, 16>;
-
-// "01234567-89ab-cdef-0123-456789abcdef" (RFC 4122 §3, lower case).
-[[nodiscard]] std::string uuidToString(const Uuid& uuid);
-// Accepts upper or lower case and an optional "urn:uuid:" prefix; throws std::invalid_argument.
-[[nodiscard]] Uuid uuidFromString(std::string_view text);
-// A random (version 4) UUID, for a new card.
-[[nodiscard]] Uuid randomUuid();
+using fmc::Uuid;
+using fmc::randomUuid;
+using fmc::uuidFromString;
+using fmc::uuidToString;
 
 // The FASC-N fields, as decimal digit strings of fixed width.
 struct FascN {
