@@ -73,6 +73,9 @@ private:
     void appendAudit(const Operator& by, std::string_view action, std::string_view subject,
                      const std::string& detailsJson);
     void writeEntitlements(std::int64_t merchantId, const std::vector<std::string>& codes);
+    // Throws DuplicateDocumentError when another merchant holds the travel document.
+    void refuseDuplicateDocument(const std::string& travelDocument,
+                                 std::optional<std::int64_t> exceptMerchant);
     [[nodiscard]] std::vector<std::string> readEntitlements(std::int64_t merchantId);
     [[nodiscard]] Card requireCard(std::string_view serial);
     [[nodiscard]] std::vector<IssuanceStep> readSteps(std::int64_t issuanceId);

@@ -82,27 +82,41 @@ std::vector<std::string> SqliteRegistry::readEntitlements(std::int64_t merchantI
     return codes;
 }
 
+namespace {
+
+// Parameters 1-7 of both the INSERT and the UPDATE: the merchant's own columns, in one order.
+void bindMerchantColumns(Statement& statement, const MerchantDetails& clean) {
+    statement.bind(1, clean.name)
+        .bindOptionalText(2, clean.nativeName)
+        .bind(3, clean.nationality)
+        .bind(4, clean.travelDocument)
+        .bindOptionalText(5, clean.businessRegistration)
+        .bindOptionalText(6, clean.phone)
+        .bindOptionalText(7, clean.preferredLanguage);
+}
+
+} // namespace
+
+void SqliteRegistry::refuseDuplicateDocument(const std::string& travelDocument,
+                                             std::optional<std::int64_t> exceptMerchant) {
+    const auto holder = findMerchantByDocument(travelDocument);
+    if (holder && holder->id != exceptMerchant)
+        throw DuplicateDocumentError("travel document " + travelDocument +
+                                     " is already registered to merchant " + std::to_string(holder->id));
+}
+
 Merchant SqliteRegistry::addMerchant(const MerchantDetails& details, const Operator& by) {
     const MerchantDetails clean = normalized(details);
     Merchant added;
     change(by, [&] {
-        if (const auto existing = findMerchantByDocument(clean.travelDocument))
-            throw DuplicateDocumentError("travel document " + clean.travelDocument +
-                                         " is already registered to merchant " + std::to_string(existing->id));
+        refuseDuplicateDocument(clean.travelDocument, std::nullopt);
         const std::int64_t at = toUnixSeconds(now());
-        db_.prepare("INSERT INTO merchant(name, native_name, nationality, travel_document,"
-                    " business_registration, phone, preferred_language, created_at, updated_at)"
-                    " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)")
-            .bind(1, clean.name)
-            .bindOptionalText(2, clean.nativeName)
-            .bind(3, clean.nationality)
-            .bind(4, clean.travelDocument)
-            .bindOptionalText(5, clean.businessRegistration)
-            .bindOptionalText(6, clean.phone)
-            .bindOptionalText(7, clean.preferredLanguage)
-            .bind(8, at)
-            .bind(9, at)
-            .step();
+        Statement insert = db_.prepare(
+            "INSERT INTO merchant(name, native_name, nationality, travel_document,"
+            " business_registration, phone, preferred_language, created_at, updated_at)"
+            " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        bindMerchantColumns(insert, clean);
+        insert.bind(8, at).bind(9, at).step();
         const std::int64_t id = db_.lastInsertRowId();
         writeEntitlements(id, clean.entitlements);
         const nlohmann::json auditDetails{{"entitlements", clean.entitlements}};
@@ -118,22 +132,13 @@ Merchant SqliteRegistry::updateMerchant(std::int64_t id, const MerchantDetails& 
     change(by, [&] {
         const auto before = findMerchant(id);
         if (!before) throw NotFoundError("no merchant with id " + std::to_string(id));
-        if (const auto holder = findMerchantByDocument(clean.travelDocument); holder && holder->id != id)
-            throw DuplicateDocumentError("travel document " + clean.travelDocument +
-                                         " is already registered to merchant " + std::to_string(holder->id));
-        db_.prepare("UPDATE merchant SET name = ?, native_name = ?, nationality = ?, travel_document = ?,"
-                    " business_registration = ?, phone = ?, preferred_language = ?, updated_at = ?"
-                    " WHERE id = ?")
-            .bind(1, clean.name)
-            .bindOptionalText(2, clean.nativeName)
-            .bind(3, clean.nationality)
-            .bind(4, clean.travelDocument)
-            .bindOptionalText(5, clean.businessRegistration)
-            .bindOptionalText(6, clean.phone)
-            .bindOptionalText(7, clean.preferredLanguage)
-            .bind(8, toUnixSeconds(now()))
-            .bind(9, id)
-            .step();
+        refuseDuplicateDocument(clean.travelDocument, id);
+        Statement update = db_.prepare(
+            "UPDATE merchant SET name = ?, native_name = ?, nationality = ?, travel_document = ?,"
+            " business_registration = ?, phone = ?, preferred_language = ?, updated_at = ?"
+            " WHERE id = ?");
+        bindMerchantColumns(update, clean);
+        update.bind(8, toUnixSeconds(now())).bind(9, id).step();
         writeEntitlements(id, clean.entitlements);
         const nlohmann::json auditDetails{{"changed", changedFields(before->details, clean)},
                                           {"entitlements", clean.entitlements}};

@@ -1,5 +1,7 @@
 #include "db/database.hpp"
 
+#include "support/temp_folder.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <filesystem>
@@ -8,16 +10,10 @@
 using namespace fmc::db;
 namespace fs = std::filesystem;
 
+using fmc::test::TempFolder;
+
 namespace {
 
-struct TempFolder {
-    fs::path path;
-    TempFolder() {
-        path = fs::temp_directory_path() / ("fmc-db-test-" + std::to_string(std::random_device{}()));
-        fs::create_directories(path);
-    }
-    ~TempFolder() { fs::remove_all(path); }
-};
 
 const std::vector<Migration> kMigrations{
     {1, "CREATE TABLE merchant(id INTEGER PRIMARY KEY, name TEXT NOT NULL);"},

@@ -3,6 +3,8 @@
 #include "db/registry_errors.hpp"
 #include "db/sqlite_registry.hpp"
 
+#include "support/temp_folder.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <filesystem>
@@ -12,18 +14,10 @@ using namespace fmc::db;
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
+using fmc::test::TempFolder;
+
 namespace {
 
-struct TempFolder {
-    fs::path path;
-    TempFolder() {
-        path = fs::temp_directory_path() / ("fmc-registry-test-" + std::to_string(std::random_device{}()));
-        fs::create_directories(path);
-    }
-    ~TempFolder() { fs::remove_all(path); }
-    TempFolder(const TempFolder&) = delete;
-    TempFolder& operator=(const TempFolder&) = delete;
-};
 
 const Operator kClerk{"clerk.li"};
 const Timestamp kStart = Timestamp(std::chrono::seconds(1'700'000'000));
