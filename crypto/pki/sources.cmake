@@ -15,11 +15,13 @@ target_sources(fmc_crypto PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/passphrase_source.cpp
   ${CMAKE_CURRENT_LIST_DIR}/pkcs11_key_store.cpp
   ${CMAKE_CURRENT_LIST_DIR}/pkcs11_key_store_raw.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/pkcs11_session.cpp
   ${CMAKE_CURRENT_LIST_DIR}/revocation_index.cpp
   ${CMAKE_CURRENT_LIST_DIR}/revocation_list.cpp
   ${CMAKE_CURRENT_LIST_DIR}/revocation_reason.cpp
   ${CMAKE_CURRENT_LIST_DIR}/revocation_state.cpp
   ${CMAKE_CURRENT_LIST_DIR}/serial_number.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/station_secret.cpp
   ${CMAKE_CURRENT_LIST_DIR}/trust_store.cpp
   ${CMAKE_CURRENT_LIST_DIR}/verdict.cpp
   ${CMAKE_CURRENT_LIST_DIR}/x509_extensions.cpp

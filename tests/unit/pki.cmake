@@ -9,4 +9,5 @@ fmc_add_catch_test(fmc_pki_tests
     ${CMAKE_CURRENT_LIST_DIR}/pki_verifier_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/pki_malformed_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/pki_pkcs11_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/pki_station_secret_test.cpp
   LIBS fmc_crypto)
