@@ -11,6 +11,9 @@ enum class ExitCode : int {
     noCard = 5,              // the reader holds no card (or none arrived within --wait)
     cardError = 6,           // the card was removed mid-operation or answered wrongly
     usage = 64,              // bad command line (sysexits EX_USAGE)
+    invalidInput = 65,       // the data given is refused: unknown code, duplicate, no such record (EX_DATAERR)
+    busy = 75,               // try again later: the database or the station is locked (EX_TEMPFAIL)
+    notPermitted = 77,       // wrong passphrase or PIN for a key store (EX_NOPERM)
 };
 
 constexpr int toInt(ExitCode code) { return static_cast<int>(code); }

@@ -67,11 +67,12 @@ int runCommandLineProgram(const ProgramDescription& program, const std::vector<s
         return dispatch(program, args, out, err);
     } catch (const po::error& error) {
         return usageError(program, err, error.what());
-    } catch (const card::CardError& error) {
-        err << program.name << ": " << error.what() << "\n";
-        return toInt(card::pcsc::exitCodeFor(error));
     } catch (const std::exception& error) {
         err << program.name << ": " << error.what() << "\n";
+        if (const auto* cardError = dynamic_cast<const card::CardError*>(&error))
+            return toInt(card::pcsc::exitCodeFor(*cardError));
+        if (program.exitCodeFor)
+            if (const std::optional<ExitCode> code = program.exitCodeFor(error)) return toInt(*code);
         return toInt(ExitCode::failure);
     }
 }

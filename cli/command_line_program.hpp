@@ -2,7 +2,11 @@
 // What every fmc program's command line shares: `--help` and `--version`, subcommand
 // dispatch, one-line errors on stderr and the mapping from exceptions to exit codes
 // (card/exit_codes.hpp). Each program only describes its commands.
+#include "card/exit_codes.hpp"
+
+#include <exception>
 #include <functional>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -21,6 +25,9 @@ struct ProgramDescription {
     std::string name;      // "fmc-terminal"
     std::string summary;   // one line
     std::vector<Subcommand> commands;
+    // The program's own errors and their exit codes (e.g. the registry's); nullopt leaves an
+    // error to the shared mapping (card errors by kind, anything else 2).
+    std::function<std::optional<ExitCode>(const std::exception&)> exitCodeFor;
 };
 
 // `args` excludes the program name. Never throws.

@@ -14,7 +14,8 @@ int runTerminalCli(const std::vector<std::string>& args, std::ostream& out, std:
              [](const std::vector<std::string>& rest, std::ostream& output) {
                  return cli::runReadersCommand("fmc-terminal", rest, output);
              }},
-        }};
+        },
+        {}};
     return cli::runCommandLineProgram(program, args, out, err);
 }
 

@@ -6,6 +6,7 @@ target_sources(fmc_card PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/chuid.cpp
   ${CMAKE_CURRENT_LIST_DIR}/cert_container.cpp
   ${CMAKE_CURRENT_LIST_DIR}/piv_card.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/merchant_card.cpp
 )
 
 # Certificate objects may be gzip-compressed (CertInfo 01, SP 800-73-4 Part 1 Appendix A;

@@ -1,0 +1,309 @@
+#include "issuance/card_issuance.hpp"
+
+#include "card/piv/merchant_card.hpp"
+#include "crypto/digest.hpp"
+#include "crypto/pki/card_certificate_profile.hpp"
+#include "crypto/pki/certificate_authority.hpp"
+#include "crypto/random.hpp"
+#include "db/registry_errors.hpp"
+#include "issuance/piv_personalization.hpp"
+#include "issuance/station_card.hpp"
+#include "issuance/station_lock.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <csignal>
+#include <cstdlib>
+#include <iterator>
+
+namespace fmc::issuance {
+
+namespace pki = crypto::pki;
+using Clock = std::chrono::system_clock;
+
+namespace {
+
+constexpr int kStepCount = static_cast<int>(std::size(kIssuanceSteps));
+constexpr std::string_view kRenewsPrefix = "renews ";
+// A never-activated certificate is not "lost" or "stolen": it was replaced by the retry.
+constexpr std::string_view kRollbackReason = "superseded";
+
+void crashIfAsked(std::string_view step) {
+    const char* target = std::getenv(faultKillAfterEnvironmentVariable);
+    if (target && step == target) std::raise(SIGKILL);
+}
+
+std::string expirationDate(Clock::time_point notAfter) {
+    const auto day = std::chrono::year_month_day(std::chrono::floor<std::chrono::days>(notAfter));
+    char text[16];  // room for any int year, so the compiler can see nothing is cut
+    std::snprintf(text, sizeof text, "%04d%02u%02u", static_cast<int>(day.year()), static_cast<unsigned>(day.month()),
+                  static_cast<unsigned>(day.day()));
+    return text;
+}
+
+SecretBytes generatePin() {
+    const Bytes random = crypto::randomBytes(8);
+    std::string digits;
+    // Rejection sampling: 250 is the largest multiple of 10 below 256, so each digit is uniform.
+    for (std::uint8_t byte : random)
+        if (byte < 250 && digits.size() < 6) digits.push_back(static_cast<char>('0' + byte % 10));
+    while (digits.size() < 6) {
+        const std::uint8_t byte = crypto::randomBytes(1).front();
+        if (byte < 250) digits.push_back(static_cast<char>('0' + byte % 10));
+    }
+    SecretBytes pin{std::string_view(digits)};
+    secureWipe(digits.data(), digits.size());
+    return pin;
+}
+
+// Walks the steps: tells the listener, runs the work, offers the crash point, records it.
+class StepRecorder {
+public:
+    StepRecorder(db::Registry& registry, std::int64_t issuanceId, const db::Operator& by, const StepListener& listener)
+        : registry_(registry), issuanceId_(issuanceId), by_(by), listener_(listener) {}
+
+    template <typename Work>
+    void run(int index, Work&& work, const std::string& detail = {}) {
+        const std::string_view step = kIssuanceSteps[index];
+        if (listener_) listener_(StepEvent{index + 1, kStepCount, step, false, {}});
+        const auto started = std::chrono::steady_clock::now();
+        work();
+        crashIfAsked(step);
+        if (index != kStepCount - 1)  // activation records itself with the status change
+            registry_.recordIssuanceStep(issuanceId_, step, db::StepState::done, detail, by_);
+        lastDone_ = step;
+        const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::chrono::steady_clock::now() - started);
+        if (listener_) listener_(StepEvent{index + 1, kStepCount, step, true, elapsed});
+    }
+
+    [[nodiscard]] std::string_view lastDone() const { return lastDone_; }
+
+private:
+    db::Registry& registry_;
+    std::int64_t issuanceId_;
+    const db::Operator& by_;
+    const StepListener& listener_;
+    std::string_view lastDone_;
+};
+
+std::optional<std::string> renewedSerial(const db::Issuance& issuance) {
+    for (const db::IssuanceStep& step : issuance.steps)
+        if (step.step == kIssuanceSteps[0] && step.detail.starts_with(kRenewsPrefix))
+            return step.detail.substr(kRenewsPrefix.size());
+    return std::nullopt;
+}
+
+bool reached(const db::Issuance& issuance, std::string_view step) {
+    for (const db::IssuanceStep& recorded : issuance.steps)
+        if (recorded.step == step && recorded.state == db::StepState::done) return true;
+    return false;
+}
+
+// Revokes what the issuance created, and a renewal's old card once its key was replaced.
+RecoveryReport rollBack(db::Registry& registry, const db::Issuance& issuance, const std::string& why,
+                        const db::Operator& by) {
+    RecoveryReport report;
+    report.issuanceId = issuance.id;
+    report.serial = issuance.serial;
+    report.merchantId = issuance.merchantId;
+    for (const db::IssuanceStep& step : issuance.steps)
+        if (step.state == db::StepState::done) report.lastStep = step.step;
+    registry.atomically([&] {
+        if (const std::optional<db::Card> card = registry.findCard(issuance.serial)) {
+            report.certificateRecorded = true;
+            if (card->status != db::CardStatus::revoked) registry.revokeCard(issuance.serial, kRollbackReason, by);
+        } else {
+            try {
+                registry.revokeUnusedSerial(issuance.serial, kRollbackReason, by);
+            } catch (const db::DuplicateError&) {  // listed by an earlier, interrupted repair
+            }
+        }
+        // The old key of a renewed card is gone once a new one was generated in its slot.
+        const std::optional<std::string> renewed = renewedSerial(issuance);
+        if (renewed && reached(issuance, kIssuanceSteps[1])) {
+            const std::optional<db::Card> old = registry.findCard(*renewed);
+            if (old && old->status != db::CardStatus::revoked) {
+                registry.revokeCard(*renewed, kRollbackReason, by);
+                report.supersededSerial = renewed;
+            }
+        }
+        registry.recordIssuanceStep(issuance.id, "rolled-back", db::StepState::failed, why, by);
+        registry.finishIssuance(issuance.id, db::IssuanceOutcome::rolledBack, by);
+    });
+    return report;
+}
+
+std::vector<RecoveryReport> recoverLocked(Station& station, const db::Operator& by) {
+    std::vector<RecoveryReport> reports;
+    db::Registry& registry = station.registry();
+    for (const db::Issuance& issuance : registry.unfinishedIssuances())
+        reports.push_back(rollBack(registry, issuance, "interrupted; rolled back by the next run", by));
+    return reports;
+}
+
+// Decides whether the station may personalize this card; throws CardRefusedError if not.
+// Leaves the card authenticated with the management key that works.
+void admitCard(Station& station, PivPersonalization& piv, const IssueRequest& request) {
+    db::Registry& registry = station.registry();
+    const std::optional<Uuid> uuid = piv.cardUuid();
+    std::optional<db::Card> known;
+    if (uuid) {
+        const std::vector<db::Card> cards = registry.listCards(db::CardFilter{{}, {}, uuidToString(*uuid)});
+        if (!cards.empty()) known = cards.back();
+    }
+    if (request.renews) {
+        if (!known || known->serial() != *request.renews)
+            throw CardRefusedError("the card in the reader is not card " + *request.renews + ", the one to renew");
+    } else if (known && (known->status == db::CardStatus::active || known->status == db::CardStatus::suspended) &&
+               db::displayStatus(*known, std::chrono::floor<std::chrono::seconds>(Clock::now())) != "expired") {
+        throw CardRefusedError("this card is already issued (serial " + known->serial() + ", " +
+                               std::string(db::cardStatusName(known->status)) +
+                               "): renew it with 'card renew', or revoke it before issuing it again");
+    }
+    if (known && piv.authenticateWith(deriveCardKeys(station.secret(), *uuid).managementKey)) return;
+    if (piv.authenticateWithFactoryKey()) return;
+    throw CardRefusedError("the card is not blank (its management key is not the factory key) and is not one of "
+                           "this station's cards; nothing was changed");
+}
+
+} // namespace
+
+std::vector<RecoveryReport> recoverInterruptedIssuances(Station& station, const db::Operator& by) {
+    const StationLock lock(Station::lockPath(station.home()));
+    return recoverLocked(station, by);
+}
+
+IssueResult issueCard(Station& station, const IssueRequest& request, const db::Operator& by,
+                      const StepListener& listener, std::vector<RecoveryReport>& recovered) {
+    const StationLock lock(Station::lockPath(station.home()));
+    recovered = recoverLocked(station, by);
+    db::Registry& registry = station.registry();
+    const std::optional<db::Merchant> merchant = registry.findMerchant(request.merchantId);
+    if (!merchant) throw db::NotFoundError("no merchant " + std::to_string(request.merchantId));
+    if (merchant->details.entitlements.empty())
+        throw StationError("merchant " + std::to_string(merchant->id) + " has no entitlements: add some first");
+
+    const int days = request.days > 0 ? request.days : station.config().defaultCardDays;
+    const Clock::time_point now = Clock::now();
+    // An hour of slack for terminals whose clocks run a little slow.
+    const Clock::time_point notBefore = std::max<Clock::time_point>(now - std::chrono::hours(1),
+                                                 station.issuingCertificate().notBefore());
+    const Clock::time_point notAfter = std::chrono::floor<std::chrono::seconds>(now) + std::chrono::hours(24) * days;
+    if (notAfter > station.issuingCertificate().notAfter())
+        throw StationError("--days " + std::to_string(days) + " reaches past the issuing CA's own validity");
+
+    // Everything that can fail for want of a passphrase, PIN or card is checked before the
+    // registry or the card changes.
+    StationCard card(request.reader);
+    if (card.contactless())
+        throw CardRefusedError("the card is on a contactless reader ('" + card.readerName() +
+                               "'): PIV allows no card management over the contactless interface, so nothing was "
+                               "changed; put the card in a contact reader");
+    PivPersonalization piv(card.piv());
+    piv.selectPiv();
+    const pki::CertificateAuthority& ca = station.issuingCa();
+    (void)station.secret();
+    admitCard(station, piv, request);
+
+    IssueResult result;
+    result.merchantId = merchant->id;
+    result.readerName = card.readerName();
+    result.notAfter = std::chrono::floor<std::chrono::seconds>(notAfter);
+    const SecretBytes pin = request.holderPin ? *request.holderPin : generatePin();
+    if (!request.holderPin) result.generatedPin = pin;
+    const Uuid cardUuid = randomUuid();
+    result.cardUuid = uuidToString(cardUuid);
+    result.serial = registry.allocateSerial(by);
+    const db::Issuance issuance = registry.beginIssuance(merchant->id, result.serial, result.cardUuid, by);
+    const CardKeys keys = deriveCardKeys(station.secret(), cardUuid);
+
+    StepRecorder steps(registry, issuance.id, by, listener);
+    try {
+        steps.run(0, [] {}, request.renews ? std::string(kRenewsPrefix) + *request.renews : std::string());
+        std::optional<crypto::EcPublicKey> cardKey;
+        steps.run(1, [&] { cardKey = piv.generateCardKey(); });
+
+        const card::piv::MerchantPersonalData personal{merchant->details.name, merchant->details.nativeName,
+                                                       merchant->details.nationality,
+                                                       merchant->details.travelDocument, result.serial};
+        const Bytes personalData = personal.encode();
+        std::optional<pki::Certificate> certificate;
+        steps.run(2, [&] {
+            pki::CardCertificateRequest certificateRequest{
+                result.serial, cardUuid, *cardKey,
+                pki::CardAttributes{merchant->details.entitlements,
+                                    merchant->details.preferredLanguage.empty() ? "en"
+                                                                                : merchant->details.preferredLanguage,
+                                    crypto::sha256(personalData)},
+                notBefore, notAfter, fromHex(result.serial)};
+            certificate = ca.issueCardCertificate(certificateRequest);
+            crashIfAsked("certificate-signed-unrecorded");
+            registry.addCard(db::NewCard{result.serial, result.cardUuid, merchant->id, station.issuerId(),
+                                         ca.certificate().subject(),
+                                         std::chrono::floor<std::chrono::seconds>(certificate->notBefore()),
+                                         std::chrono::floor<std::chrono::seconds>(certificate->notAfter()),
+                                         certificate->der(), certificate->pem()},
+                             by);
+        });
+        steps.run(3, [&] { piv.writeChuid(cardUuid, expirationDate(notAfter)); });
+        steps.run(4, [&] { piv.writeCertificate(certificate->der()); });
+        steps.run(5, [&] { piv.writePersonalData(personalData); });
+        steps.run(6, [&] { piv.setPuk(keys.puk); });
+        steps.run(7, [&] { piv.setPin(keys.puk, pin); });
+        steps.run(8, [&] { piv.setManagementKey(keys.managementKey); });
+        steps.run(9, [&] {
+            piv.verifyPersonalization({cardUuid, certificate->der(), personalData, *cardKey}, keys, pin);
+        });
+        steps.run(10, [&] {
+            registry.atomically([&] {
+                registry.setCardStatus(result.serial, db::CardStatus::active, by);
+                if (request.renews) {
+                    registry.revokeCard(*request.renews, "superseded", by);
+                    result.supersededSerial = request.renews;
+                }
+                registry.recordIssuanceStep(issuance.id, kIssuanceSteps[10], db::StepState::done, {}, by);
+                registry.finishIssuance(issuance.id, db::IssuanceOutcome::completed, by);
+            });
+        });
+    } catch (const std::exception& error) {
+        // Undo in the registry now; the card itself is fine to issue again (see the header).
+        const std::optional<db::Issuance> current = registry.findIssuance(issuance.id);
+        if (current && current->outcome == db::IssuanceOutcome::inProgress)
+            rollBack(registry, *current, std::string("failed after '") + std::string(steps.lastDone()) + "': " + error.what(), by);
+        throw;
+    }
+    return result;
+}
+
+WipeResult wipeCard(Station& station, const std::optional<std::string>& reader, const db::Operator& by) {
+    const StationLock lock(Station::lockPath(station.home()));
+    StationCard card(reader);
+    if (card.contactless())
+        throw CardRefusedError("the card is on a contactless reader ('" + card.readerName() +
+                               "'): PIV allows no card management over the contactless interface");
+    PivPersonalization piv(card.piv());
+    piv.selectPiv();
+    const std::optional<Uuid> uuid = piv.cardUuid();
+    if (!uuid) throw CardRefusedError("the card has no CHUID: it is blank already or not one of ours");
+    WipeResult result;
+    result.cardUuid = uuidToString(*uuid);
+    db::Registry& registry = station.registry();
+    const std::vector<db::Card> cards = registry.listCards(db::CardFilter{{}, {}, result.cardUuid});
+    if (!cards.empty()) {
+        const db::Card& known = cards.back();
+        result.serial = known.serial();
+        const std::string status = db::displayStatus(known, std::chrono::floor<std::chrono::seconds>(Clock::now()));
+        if (status == "active" || status == "suspended")
+            throw CardRefusedError("card " + known.serial() + " is " + status + ": revoke it before wiping it");
+    }
+    const CardKeys keys = deriveCardKeys(station.secret(), *uuid);
+    if (!piv.authenticateWith(keys.managementKey))
+        throw CardRefusedError("the card refuses this station's management key: it is not one of this station's cards");
+    piv.resetToFactory(keys);
+    registry.recordEvent("card.wipe", result.serial.value_or(result.cardUuid),
+                         nlohmann::json{{"card_uuid", result.cardUuid}, {"reader", card.readerName()}}.dump(), by);
+    return result;
+}
+
+} // namespace fmc::issuance

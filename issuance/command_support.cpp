@@ -1,0 +1,100 @@
+#include "issuance/command_support.hpp"
+
+#include "crypto/pki/pkcs11_key_store.hpp"
+#include "crypto/pki/pki_errors.hpp"
+#include "db/database.hpp"
+#include "db/registry_errors.hpp"
+#include "issuance/piv_personalization.hpp"
+
+#include <cstdio>
+
+namespace fmc::issuance {
+
+void addStationOptions(po::options_description& options, bool changesRegistry) {
+    options.add_options()("home", po::value<std::string>()->value_name("DIR"),
+                          "the station folder (default: $FMC_HOME)")("json", "print JSON instead of text");
+    if (changesRegistry)
+        options.add_options()("operator", po::value<std::string>()->value_name("NAME"),
+                              "who makes the change, for the audit log (default: $FMC_OPERATOR)");
+}
+
+std::filesystem::path stationHome(const po::variables_map& values) {
+    return resolveStationHome(values.count("home") ? std::optional(values["home"].as<std::string>()) : std::nullopt);
+}
+
+Station openStation(const po::variables_map& values) { return Station::open(stationHome(values)); }
+
+db::Operator operatorOf(const po::variables_map& values) {
+    return resolveOperator(values.count("operator") ? std::optional(values["operator"].as<std::string>())
+                                                    : std::nullopt);
+}
+
+bool jsonWanted(const po::variables_map& values) { return values.count("json") != 0; }
+
+db::Timestamp now() { return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()); }
+
+std::string isoTime(db::Timestamp time) {
+    const auto day = std::chrono::floor<std::chrono::days>(time);
+    const std::chrono::year_month_day date(day);
+    const std::chrono::hh_mm_ss clock(time - day);
+    char text[32];
+    std::snprintf(text, sizeof text, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(date.year()),
+                  static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
+                  static_cast<int>(clock.hours().count()), static_cast<int>(clock.minutes().count()),
+                  static_cast<int>(clock.seconds().count()));
+    return text;
+}
+
+std::string isoDate(db::Timestamp time) { return isoTime(time).substr(0, 10); }
+
+nlohmann::json merchantJson(const db::Merchant& merchant) {
+    const db::MerchantDetails& details = merchant.details;
+    return nlohmann::json{{"id", merchant.id},
+                          {"name", details.name},
+                          {"native_name", details.nativeName},
+                          {"nationality", details.nationality},
+                          {"document", details.travelDocument},
+                          {"business_reg", details.businessRegistration},
+                          {"phone", details.phone},
+                          {"language", details.preferredLanguage},
+                          {"entitlements", details.entitlements},
+                          {"created", isoTime(merchant.createdAt)},
+                          {"updated", isoTime(merchant.updatedAt)}};
+}
+
+nlohmann::json cardJson(const db::Card& card) {
+    nlohmann::json object{{"serial", card.serial()},
+                          {"merchant", card.certificate.merchantId},
+                          {"status", db::displayStatus(card, now())},
+                          {"card_uuid", card.certificate.cardUuid},
+                          {"not_before", isoTime(card.certificate.notBefore)},
+                          {"not_after", isoTime(card.certificate.notAfter)},
+                          {"issuer", card.certificate.issuerName}};
+    if (card.status == db::CardStatus::revoked) {
+        object["revocation_reason"] = card.revocationReason;
+        if (card.revokedAt) object["revoked"] = isoTime(*card.revokedAt);
+    }
+    return object;
+}
+
+std::string cardLine(const db::Card& card) {
+    std::string status = db::displayStatus(card, now());
+    if (card.status == db::CardStatus::revoked) status += " (" + card.revocationReason + ")";
+    return card.serial() + "  merchant " + std::to_string(card.certificate.merchantId) + "  " + status +
+           "  valid to " + isoDate(card.certificate.notAfter) + "  uuid " + card.certificate.cardUuid;
+}
+
+std::optional<ExitCode> stationExitCode(const std::exception& error) {
+    if (const auto* databaseError = dynamic_cast<const db::DatabaseError*>(&error))
+        if (databaseError->isLocked()) return ExitCode::busy;
+    if (dynamic_cast<const db::RegistryError*>(&error)) return ExitCode::invalidInput;
+    if (dynamic_cast<const InputError*>(&error)) return ExitCode::invalidInput;
+    if (dynamic_cast<const StationBusyError*>(&error)) return ExitCode::busy;
+    if (dynamic_cast<const crypto::pki::WrongPassphraseError*>(&error) ||
+        dynamic_cast<const crypto::pki::WrongPinError*>(&error))
+        return ExitCode::notPermitted;
+    if (dynamic_cast<const CardRefusedError*>(&error)) return ExitCode::cardError;
+    return std::nullopt;
+}
+
+} // namespace fmc::issuance

@@ -1,0 +1,40 @@
+#pragma once
+// What the station's commands share: the --home/--operator/--json options, opening the
+// station, the JSON and text forms of registry records, and the exit codes of the station's
+// own errors.
+#include "cli/program_options.hpp"
+#include "db/records.hpp"
+#include "issuance/station.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <exception>
+#include <optional>
+#include <string>
+
+#include "card/exit_codes.hpp"
+
+namespace fmc::issuance {
+
+namespace po = boost::program_options;
+
+// --home and --json; with `changesRegistry` also --operator.
+void addStationOptions(po::options_description& options, bool changesRegistry);
+[[nodiscard]] Station openStation(const po::variables_map& values);
+[[nodiscard]] std::filesystem::path stationHome(const po::variables_map& values);
+[[nodiscard]] db::Operator operatorOf(const po::variables_map& values);
+[[nodiscard]] bool jsonWanted(const po::variables_map& values);
+
+// "2026-11-29T08:00:00Z"
+[[nodiscard]] std::string isoTime(db::Timestamp time);
+[[nodiscard]] std::string isoDate(db::Timestamp time);
+[[nodiscard]] db::Timestamp now();
+
+[[nodiscard]] nlohmann::json merchantJson(const db::Merchant& merchant);
+[[nodiscard]] nlohmann::json cardJson(const db::Card& card);
+[[nodiscard]] std::string cardLine(const db::Card& card);
+
+// The exit codes of the station's errors: invalid input 65, busy 75, wrong passphrase 77.
+[[nodiscard]] std::optional<ExitCode> stationExitCode(const std::exception& error);
+
+} // namespace fmc::issuance
