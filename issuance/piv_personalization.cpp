@@ -18,10 +18,21 @@ SecretBytes factoryManagementKey() {
     return SecretBytes(Bytes(piv::kDefaultManagementKey.begin(), piv::kDefaultManagementKey.end()));
 }
 
+// How a card says "not that key": a wrong value, or (6A86) a key of another algorithm than
+// the one named, e.g. our AES-256 key tried on a card that still has its 3DES factory key.
 bool isWrongSecret(const card::CardStatusError& error) {
     const card::StatusKind kind = error.kind();
     return kind == card::StatusKind::wrongPin || kind == card::StatusKind::securityStatusNotSatisfied ||
-           kind == card::StatusKind::incorrectData;
+           kind == card::StatusKind::incorrectData || kind == card::StatusKind::incorrectP1P2;
+}
+
+// The management key's algorithm from the vendor metadata; nullopt on cards without it.
+std::optional<std::uint8_t> managementKeyAlgorithm(piv::PivCard& card) {
+    try {
+        return card.metadata(piv::key::kManagement).algorithm;
+    } catch (const card::CardStatusError&) {
+        return std::nullopt;
+    }
 }
 
 } // namespace
@@ -48,13 +59,11 @@ std::optional<Uuid> PivPersonalization::cardUuid() {
 }
 
 bool PivPersonalization::authenticateWithFactoryKey() {
-    std::uint8_t algorithm = piv::algorithm::kTripleDes;
-    try {
-        // Newer cards (YubiKey 5.7) ship an AES-192 factory key with the same bytes; the
-        // vendor metadata says which. Cards without the command keep 3DES.
-        if (const auto reported = card_.metadata(piv::key::kManagement).algorithm) algorithm = *reported;
-    } catch (const card::CardStatusError&) {
-    }
+    // Newer cards (YubiKey 5.7) ship an AES-192 factory key with the same bytes; the vendor
+    // metadata says which. Cards without the command keep 3DES. A card whose key is of
+    // another size (AES-128, AES-256) cannot hold the factory key at all.
+    const std::uint8_t algorithm = managementKeyAlgorithm(card_).value_or(piv::algorithm::kTripleDes);
+    if (algorithm != piv::algorithm::kTripleDes && algorithm != piv::algorithm::kAes192) return false;
     try {
         card_.authenticateManagementKey(algorithm, factoryManagementKey());
         return true;
@@ -67,6 +76,8 @@ bool PivPersonalization::authenticateWithFactoryKey() {
 }
 
 bool PivPersonalization::authenticateWith(const SecretBytes& managementKey) {
+    const std::optional<std::uint8_t> algorithm = managementKeyAlgorithm(card_);
+    if (algorithm && *algorithm != piv::algorithm::kAes256) return false;
     try {
         card_.authenticateManagementKey(piv::algorithm::kAes256, managementKey);
         return true;

@@ -58,6 +58,10 @@ MerchantPersonalData MerchantPersonalData::decode(ByteView bytes) {
         }
     }
     if (data.name.empty()) throw CardProtocolError("the personal-data object has no name");
+    // BER allows long length forms and padding between objects; only the one encoding that
+    // encode() writes is accepted, so equal data always means equal bytes (and digest).
+    if (data.encode() != Bytes(bytes.begin(), bytes.end()))
+        throw CardProtocolError("the personal-data object is not in its canonical encoding");
     return data;
 }
 
