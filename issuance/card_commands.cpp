@@ -21,7 +21,7 @@ std::string_view stepDescription(std::string_view step) {
     if (step == "card-checked") return "checking the card (blank or ours, contact, PIV)";
     if (step == "key-generated") return "generating the P-256 key pair on the card (slot 9E)";
     if (step == "certificate-signed") return "signing the card certificate";
-    if (step == "chuid-written") return "writing the CHUID with the new card UUID";
+    if (step == "chuid-written") return "writing the CHUID with the card UUID";
     if (step == "certificate-written") return "writing the certificate to the card";
     if (step == "personal-data-written") return "writing the personal data (behind the PIN)";
     if (step == "puk-set") return "setting the station's PUK";

@@ -142,9 +142,15 @@ std::vector<RecoveryReport> recoverLocked(Station& station, const db::Operator& 
     return reports;
 }
 
-// Decides whether the station may personalize this card; throws CardRefusedError if not.
-// Leaves the card authenticated with the management key that works.
-void admitCard(Station& station, PivPersonalization& piv, const IssueRequest& request) {
+// Decides whether the station may personalize this card, and under which card UUID; throws
+// CardRefusedError if not. Leaves the card authenticated with the management key that works.
+//
+// A blank card gets a new UUID. One of ours keeps its UUID for as long as it stays with its
+// merchant (re-issue, renewal, a retry after a crash): the card's management key and PUK are
+// derived from that UUID, so keeping it means they only ever move from the factory values to
+// the UUID's own, never from one UUID's to another's, and a crash at any step leaves a card
+// the station can open again. Another merchant gets the card only after `card wipe`.
+Uuid admitCard(Station& station, PivPersonalization& piv, const IssueRequest& request, std::int64_t merchantId) {
     db::Registry& registry = station.registry();
     const std::optional<Uuid> uuid = piv.cardUuid();
     std::optional<db::Card> known;
@@ -152,17 +158,22 @@ void admitCard(Station& station, PivPersonalization& piv, const IssueRequest& re
         const std::vector<db::Card> cards = registry.listCards(db::CardFilter{{}, {}, uuidToString(*uuid)});
         if (!cards.empty()) known = cards.back();
     }
-    if (request.renews) {
-        if (!known || known->serial() != *request.renews)
-            throw CardRefusedError("the card in the reader is not card " + *request.renews + ", the one to renew");
-    } else if (known && (known->status == db::CardStatus::active || known->status == db::CardStatus::suspended) &&
-               db::displayStatus(*known, std::chrono::floor<std::chrono::seconds>(Clock::now())) != "expired") {
-        throw CardRefusedError("this card is already issued (serial " + known->serial() + ", " +
-                               std::string(db::cardStatusName(known->status)) +
-                               "): renew it with 'card renew', or revoke it before issuing it again");
+    if (request.renews && (!known || known->serial() != *request.renews))
+        throw CardRefusedError("the card in the reader is not card " + *request.renews + ", the one to renew");
+    if (known) {
+        const std::string status = db::displayStatus(*known, std::chrono::floor<std::chrono::seconds>(Clock::now()));
+        if (!request.renews && (status == "active" || status == "suspended"))
+            throw CardRefusedError("this card is already issued (serial " + known->serial() + ", " + status +
+                                   "): renew it with 'card renew', or revoke it before issuing it again");
+        if (known->certificate.merchantId != merchantId)
+            throw CardRefusedError("this card was issued to merchant " + std::to_string(known->certificate.merchantId) +
+                                   ": wipe it with 'card wipe' before issuing it to someone else");
+        if (piv.authenticateWith(deriveCardKeys(station.secret(), *uuid).managementKey) ||
+            piv.authenticateWithFactoryKey())
+            return *uuid;
+    } else if (piv.authenticateWithFactoryKey()) {
+        return randomUuid();
     }
-    if (known && piv.authenticateWith(deriveCardKeys(station.secret(), *uuid).managementKey)) return;
-    if (piv.authenticateWithFactoryKey()) return;
     throw CardRefusedError("the card is not blank (its management key is not the factory key) and is not one of "
                            "this station's cards; nothing was changed");
 }
@@ -204,7 +215,7 @@ IssueResult issueCard(Station& station, const IssueRequest& request, const db::O
     piv.selectPiv();
     const pki::CertificateAuthority& ca = station.issuingCa();
     (void)station.secret();
-    admitCard(station, piv, request);
+    const Uuid cardUuid = admitCard(station, piv, request, merchant->id);
 
     IssueResult result;
     result.merchantId = merchant->id;
@@ -212,7 +223,6 @@ IssueResult issueCard(Station& station, const IssueRequest& request, const db::O
     result.notAfter = std::chrono::floor<std::chrono::seconds>(notAfter);
     const SecretBytes pin = request.holderPin ? *request.holderPin : generatePin();
     if (!request.holderPin) result.generatedPin = pin;
-    const Uuid cardUuid = randomUuid();
     result.cardUuid = uuidToString(cardUuid);
     result.serial = registry.allocateSerial(by);
     const db::Issuance issuance = registry.beginIssuance(merchant->id, result.serial, result.cardUuid, by);
@@ -257,11 +267,15 @@ IssueResult issueCard(Station& station, const IssueRequest& request, const db::O
         });
         steps.run(10, [&] {
             registry.atomically([&] {
+                // The card's earlier certificate (a renewal, or an expired one never revoked)
+                // is superseded: one live certificate per card.
+                for (const db::Card& earlier : registry.listCards(db::CardFilter{{}, {}, result.cardUuid}))
+                    if (earlier.serial() != result.serial && (earlier.status == db::CardStatus::active ||
+                                                              earlier.status == db::CardStatus::suspended)) {
+                        registry.revokeCard(earlier.serial(), "superseded", by);
+                        result.supersededSerial = earlier.serial();
+                    }
                 registry.setCardStatus(result.serial, db::CardStatus::active, by);
-                if (request.renews) {
-                    registry.revokeCard(*request.renews, "superseded", by);
-                    result.supersededSerial = request.renews;
-                }
                 registry.recordIssuanceStep(issuance.id, kIssuanceSteps[10], db::StepState::done, {}, by);
                 registry.finishIssuance(issuance.id, db::IssuanceOutcome::completed, by);
             });

@@ -28,7 +28,7 @@ inline constexpr std::string_view kIssuanceSteps[] = {
     "card-checked",          // blank or ours, contact interface, PIV present: nothing changed yet
     "key-generated",         // P-256 key pair generated on the card in slot 9E
     "certificate-signed",    // certificate signed and recorded as `interrupted`
-    "chuid-written",         // CHUID with the new card UUID
+    "chuid-written",         // CHUID with the card UUID (new for a blank card)
     "certificate-written",   // 9E certificate
     "personal-data-written", // personal data behind the PIN
     "puk-set",               // the station's per-card PUK

@@ -17,7 +17,7 @@ pki::RevocationReason publishedReason(std::string_view stationReason) {
     if (stationReason == "stolen" || stationReason == "key-compromise") return pki::RevocationReason::keyCompromise;
     if (stationReason == "superseded") return pki::RevocationReason::superseded;
     if (stationReason == "ceased") return pki::RevocationReason::cessationOfOperation;
-    throw StationError("unknown revocation reason '" + std::string(stationReason) +
+    throw InputError("unknown revocation reason '" + std::string(stationReason) +
                        "' (use lost, stolen, key-compromise, superseded or ceased)");
 }
 

@@ -15,7 +15,7 @@ namespace fmc::issuance {
 // The reasons an operator may give, and the RFC 5280 CRLReason each is published as.
 inline constexpr std::array<std::string_view, 5> kRevocationReasons = {"lost", "stolen", "key-compromise",
                                                                        "superseded", "ceased"};
-// Throws StationError for a reason outside the list.
+// Throws InputError (a StationError) for a reason outside the list.
 [[nodiscard]] crypto::pki::RevocationReason publishedReason(std::string_view stationReason);
 
 db::Card revokeCard(Station& station, std::string_view serial, std::string_view reason, const db::Operator& by);

@@ -130,7 +130,7 @@ void PivPersonalization::setManagementKey(const SecretBytes& managementKey) {
 void PivPersonalization::verifyPersonalization(const Expected& expected, const CardKeys& keys, const SecretBytes& pin) {
     const std::optional<piv::Chuid> chuid = card_.readChuid();
     if (!chuid || chuid->guid != expected.cardUuid)
-        throw CardRefusedError("read back: the CHUID does not hold the new card UUID");
+        throw CardRefusedError("read back: the CHUID does not hold the card UUID");
     const std::optional<Bytes> certificate = card_.readCertificate(piv::kMerchantCardKeySlot);
     if (!certificate || *certificate != expected.certificateDer)
         throw CardRefusedError("read back: the 9E certificate differs from the one signed");

@@ -116,6 +116,10 @@ std::string Station::resolveLocation(const std::string& location) const {
 
 const pki::CertificateAuthority& Station::issuingCa() {
     if (!issuingCa_) {
+        // Opening a token object checks the PIN with a fresh C_Login, and SoftHSM2 drops every
+        // private-object handle of the process on the C_Logout before it: opened after the
+        // engine's key, the secret would leave that key handle stale. So the secret first.
+        if (pki::isPkcs11Location(config_.secretLocation)) (void)secret();
         std::shared_ptr<const pki::KeyStore> keys = pki::openKeyStore(resolveLocation(config_.issuingKeyLocation));
         issuingCa_ = std::make_unique<pki::CertificateAuthority>(issuingCertificate(), std::move(keys));
     }

@@ -14,7 +14,7 @@ packages=(
   # the PKCS#11 key store: libp11 and its OpenSSL engine, SoftHSM2 for the tests
   libp11-dev libengine-pkcs11-openssl libp11-kit-dev softhsm2
   # used by the scripts and tests
-  procps iproute2 xxd
+  procps iproute2 xxd python3 jq
   # bench/ (FMC_BUILD_BENCHMARKS=ON)
   libbenchmark-dev
 )

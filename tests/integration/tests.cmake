@@ -53,3 +53,5 @@ endfunction()
 fmc_add_script_test(cli_usage ${CMAKE_CURRENT_LIST_DIR}/cli/cli_usage.sh)
 fmc_add_script_test(cli_pcsc_errors ${CMAKE_CURRENT_LIST_DIR}/cli/cli_pcsc_errors.sh REAL_STACK)
 fmc_add_script_test(middleware_piv ${CMAKE_CURRENT_LIST_DIR}/middleware/piv_middleware.sh REAL_STACK)
+
+include(${CMAKE_CURRENT_LIST_DIR}/issuance/tests.cmake)

@@ -1,0 +1,5 @@
+# fmc-issue on the real stack (pcscd + vpcd + fmc-vcard), with real OpenSC, yubico-piv-tool,
+# openssl and SoftHSM2. Included by tests/integration/tests.cmake.
+fmc_add_script_test(issuance_flow ${CMAKE_CURRENT_LIST_DIR}/issuance_flow.sh REAL_STACK)
+fmc_add_script_test(issuance_faults ${CMAKE_CURRENT_LIST_DIR}/issuance_faults.sh REAL_STACK)
+fmc_add_script_test(issuance_pkcs11 ${CMAKE_CURRENT_LIST_DIR}/issuance_pkcs11.sh REAL_STACK)
