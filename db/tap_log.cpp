@@ -1,0 +1,210 @@
+#include "db/tap_log.hpp"
+
+#include "db/registry_errors.hpp"
+#include "db/sqlite_time.hpp"
+
+#include <nlohmann/json.hpp>
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cstdio>
+#include <limits>
+#include <ostream>
+#include <stdexcept>
+
+namespace fmc::db {
+
+namespace {
+
+// Marks the file as a tap log, so that pointing the terminal at the registry (whose schema
+// version is also 1) fails on open instead of at the first tap. "FMCT" in ASCII.
+constexpr std::int64_t kTapLogApplicationId = 0x464D4354;
+
+// The tap log's own schema, separate from the registry's: append versions, never edit one.
+// The CHECKs repeat TapLog::record's validation so that no other writer can put free text
+// (and with it a name) into the file. Unknown serial and interface are NULL, as the registry
+// stores "not given". Times are INTEGER seconds since the Unix epoch, UTC.
+constexpr std::string_view kTapLogVersion1 = R"sql(
+PRAGMA application_id = 1179468628;  -- kTapLogApplicationId, "FMCT"
+CREATE TABLE tap(
+  id INTEGER PRIMARY KEY,
+  at INTEGER NOT NULL,
+  serial TEXT CHECK(serial IS NULL OR
+    (length(serial) BETWEEN 2 AND 40 AND serial NOT GLOB '*[^0-9A-F]*')),
+  service TEXT NOT NULL CHECK(length(service) BETWEEN 1 AND 64 AND service NOT GLOB '*[^a-z0-9.-]*'),
+  decision TEXT NOT NULL CHECK(decision IN ('granted', 'denied')),
+  reason TEXT NOT NULL CHECK(length(reason) BETWEEN 1 AND 40 AND reason NOT GLOB '*[^a-z-]*'),
+  interface TEXT CHECK(interface IS NULL OR interface IN ('contact', 'contactless')),
+  elapsed_ms INTEGER NOT NULL CHECK(elapsed_ms >= 0)
+);
+CREATE INDEX tap_by_time ON tap(at);
+)sql";
+
+const std::vector<Migration>& tapLogMigrations() {
+    static const std::vector<Migration> migrations{
+        {1, kTapLogVersion1},
+    };
+    return migrations;
+}
+
+bool consistsOf(std::string_view text, std::string_view allowed) {
+    return text.find_first_not_of(allowed) == std::string_view::npos;
+}
+
+constexpr std::string_view kUpperHex = "0123456789ABCDEF";
+constexpr std::string_view kServiceCharacters = "abcdefghijklmnopqrstuvwxyz0123456789.-";
+constexpr std::string_view kReasonCharacters = "abcdefghijklmnopqrstuvwxyz-";
+
+void validate(const TapRecord& tap) {
+    if (!tap.serial.empty() &&
+        (tap.serial.size() < 2 || tap.serial.size() > 40 || !consistsOf(tap.serial, kUpperHex)))
+        throw InvalidRecordError("a tap's card serial must be 2-40 upper-case hex digits, or empty");
+    if (tap.service.empty() || tap.service.size() > 64 || !consistsOf(tap.service, kServiceCharacters))
+        throw InvalidRecordError("a tap's service code must be 1-64 characters of a-z 0-9 . -");
+    if (tap.decision != "granted" && tap.decision != "denied")
+        throw InvalidRecordError("a tap's decision must be \"granted\" or \"denied\"");
+    if (tap.reason.empty() || tap.reason.size() > 40 || !consistsOf(tap.reason, kReasonCharacters))
+        throw InvalidRecordError("a tap's reason must be a code of 1-40 characters a-z and -");
+    if (!tap.cardInterface.empty() && tap.cardInterface != "contact" && tap.cardInterface != "contactless")
+        throw InvalidRecordError("a tap's card interface must be \"contact\", \"contactless\" or empty");
+    if (tap.elapsedMs < 0) throw InvalidRecordError("a tap's elapsed time cannot be negative");
+}
+
+// Columns: at, serial, service, decision, reason, interface, elapsed_ms.
+TapRecord readTap(const Statement& row) {
+    TapRecord tap;
+    tap.at = fromUnixSeconds(row.columnInt(1));
+    tap.serial = row.columnText(2);
+    tap.service = row.columnText(3);
+    tap.decision = row.columnText(4);
+    tap.reason = row.columnText(5);
+    tap.cardInterface = row.columnText(6);
+    tap.elapsedMs = row.columnInt(7);
+    return tap;
+}
+
+[[noreturn]] void refuseTime(std::string_view text) {
+    throw std::invalid_argument("\"" + std::string(text) +
+                                "\" is not a UTC time like 2026-11-29T08:00:00Z or a date like 2026-11-29");
+}
+
+// Exactly `length` decimal digits at `position`, or refuseTime.
+int digitsAt(std::string_view text, std::size_t position, std::size_t length) {
+    const std::string_view field = text.substr(position, length);
+    int value = 0;
+    const auto [end, error] = std::from_chars(field.data(), field.data() + field.size(), value);
+    if (error != std::errc{} || end != field.data() + field.size() || !consistsOf(field, "0123456789"))
+        refuseTime(text);
+    return value;
+}
+
+} // namespace
+
+TapLog::TapLog(const std::filesystem::path& file, std::chrono::milliseconds busyTimeout)
+    : db_(file, busyTimeout) {
+    // In WAL mode, synchronous=NORMAL skips the fsync on each commit and syncs at checkpoints:
+    // a power cut can lose the last few taps but never corrupts the file, and an application
+    // crash loses nothing. That keeps one autocommit INSERT per tap well under a millisecond
+    // on an SD card, far inside the 50 ms a tap may take; losing a tap's log line is
+    // acceptable, delaying the gate is not. (The registry keeps FULL: it records issuance.)
+    db_.execute("PRAGMA synchronous=NORMAL");
+    db_.migrate(tapLogMigrations());
+    Statement identity = db_.prepare("PRAGMA application_id");
+    identity.step();
+    if (identity.columnInt(1) != kTapLogApplicationId)
+        throw DatabaseError(file.string() + " is not a terminal tap log", SQLITE_MISMATCH);
+}
+
+void TapLog::record(const TapRecord& tap) {
+    validate(tap);
+    // Prepared per tap rather than kept: Statement has no reset, preparing this INSERT costs
+    // microseconds, and autocommit makes each tap durable on its own.
+    db_.prepare("INSERT INTO tap(at, serial, service, decision, reason, interface, elapsed_ms)"
+                " VALUES(?, ?, ?, ?, ?, ?, ?)")
+        .bind(1, toUnixSeconds(tap.at))
+        .bindOptionalText(2, tap.serial)
+        .bind(3, tap.service)
+        .bind(4, tap.decision)
+        .bind(5, tap.reason)
+        .bindOptionalText(6, tap.cardInterface)
+        .bind(7, tap.elapsedMs)
+        .step();
+}
+
+std::size_t TapLog::purgeOlderThan(Timestamp cutoff) {
+    db_.prepare("DELETE FROM tap WHERE at < ?").bind(1, toUnixSeconds(cutoff)).step();
+    return static_cast<std::size_t>(db_.changes());
+}
+
+void TapLog::forEachSince(std::optional<Timestamp> from, const std::function<void(const TapRecord&)>& visit) {
+    Statement query = db_.prepare(
+        "SELECT at, serial, service, decision, reason, interface, elapsed_ms FROM tap"
+        " WHERE at >= ? ORDER BY at, id");
+    query.bind(1, from ? toUnixSeconds(*from) : std::numeric_limits<std::int64_t>::min());
+    while (query.step()) visit(readTap(query));
+}
+
+std::vector<TapRecord> TapLog::since(std::optional<Timestamp> from) {
+    std::vector<TapRecord> taps;
+    forEachSince(from, [&](const TapRecord& tap) { taps.push_back(tap); });
+    return taps;
+}
+
+void TapLog::exportJsonLines(std::optional<Timestamp> from, std::ostream& out) {
+    forEachSince(from, [&](const TapRecord& tap) {
+        // ordered_json keeps the documented key order, which people reading the file expect.
+        const nlohmann::ordered_json line{{"time", formatUtc(tap.at)},   {"serial", tap.serial},
+                                          {"service", tap.service},      {"decision", tap.decision},
+                                          {"reason", tap.reason},        {"interface", tap.cardInterface},
+                                          {"elapsed_ms", tap.elapsedMs}};
+        out << line.dump() << '\n';
+    });
+    out.flush();
+}
+
+std::size_t TapLog::count() {
+    Statement query = db_.prepare("SELECT count(*) FROM tap");
+    query.step();
+    return static_cast<std::size_t>(query.columnInt(1));
+}
+
+bool TapLog::integrityOk() { return db_.integrityOk(); }
+
+std::string formatUtc(Timestamp time) {
+    const auto day = std::chrono::floor<std::chrono::days>(time);
+    const std::chrono::year_month_day date(day);
+    const std::chrono::hh_mm_ss clock(time - day);
+    std::array<char, 64> text{};
+    const int length = std::snprintf(text.data(), text.size(), "%04d-%02u-%02uT%02d:%02d:%02dZ",
+                                     static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
+                                     static_cast<unsigned>(date.day()), static_cast<int>(clock.hours().count()),
+                                     static_cast<int>(clock.minutes().count()),
+                                     static_cast<int>(clock.seconds().count()));
+    return {text.data(), static_cast<std::size_t>(std::max(length, 0))};
+}
+
+Timestamp parseUtc(std::string_view text) {
+    constexpr std::size_t kDateLength = 10;      // 2026-11-29
+    constexpr std::size_t kDateTimeLength = 20;  // 2026-11-29T08:00:00Z
+    if (text.size() != kDateLength && text.size() != kDateTimeLength) refuseTime(text);
+    if (text[4] != '-' || text[7] != '-') refuseTime(text);
+    const std::chrono::year_month_day date{std::chrono::year(digitsAt(text, 0, 4)),
+                                           std::chrono::month(static_cast<unsigned>(digitsAt(text, 5, 2))),
+                                           std::chrono::day(static_cast<unsigned>(digitsAt(text, 8, 2)))};
+    if (!date.ok()) refuseTime(text);
+    Timestamp result{std::chrono::sys_days(date)};
+    if (text.size() == kDateLength) return result;
+
+    if (text[10] != 'T' || text[13] != ':' || text[16] != ':' || text[19] != 'Z') refuseTime(text);
+    const int hours = digitsAt(text, 11, 2);
+    const int minutes = digitsAt(text, 14, 2);
+    const int seconds = digitsAt(text, 17, 2);
+    // No leap seconds: sys_seconds cannot represent 23:59:60, and no tap is logged in one.
+    if (hours > 23 || minutes > 59 || seconds > 59) refuseTime(text);
+    result += std::chrono::hours(hours) + std::chrono::minutes(minutes) + std::chrono::seconds(seconds);
+    return result;
+}
+
+} // namespace fmc::db
