@@ -24,6 +24,7 @@ int runIssuanceCli(const std::vector<std::string>& args, std::ostream& out, std:
             {"card", "issue cards and manage their lifecycle", runCardCommand},
             {"recover", "roll back interrupted issuances", runRecoverCommand},
             {"crl", "publish the signed revocation list", runCrlCommand},
+            {"arl", "publish the root's list of revoked issuing CAs", runArlCommand},
             {"audit", "verify or show the audit log", runAuditCommand},
             {"backup", "back up the registry", runBackupCommand},
             {"readers", "list readers and the cards in them",

@@ -150,6 +150,35 @@ int runCrlCommand(const std::vector<std::string>& args, std::ostream& out) {
                                 {{"publish", "sign and write the current CRL", publish}}, args, out);
 }
 
+int runArlCommand(const std::vector<std::string>& args, std::ostream& out) {
+    auto publish = [](const std::vector<std::string>& rest, std::ostream& output) {
+        po::options_description options(
+            "Usage: fmc-issue arl publish --out FILE [--days N]\n"
+            "Signs the root's ARL (the list of revoked issuing CAs) with the root key, which must\n"
+            "be on the station; terminals import it with 'fmc-terminal crl import'. Valid N days\n"
+            "(default 365). 'init' writes the first one to <home>/arl.der.\n\nOptions");
+        options.add_options()("out,o", po::value<std::string>()->required()->value_name("FILE"), "target file")(
+            "days", po::value<int>()->default_value(365)->value_name("N"), "days until nextUpdate");
+        addStationOptions(options, true);
+        const auto values = cli::parseCommandArguments(rest, options, {}, output);
+        if (!values) return 0;
+        Station station = openStation(*values);
+        const std::filesystem::path target = requiredPath(*values, "out");
+        const PublishedArl arl = publishArl(station, target, (*values)["days"].as<int>(), operatorOf(*values));
+        if (jsonWanted(*values))
+            output << nlohmann::json{{"out", target.string()}, {"crl_number", arl.crlNumber},
+                                     {"next_update", isoTime(arl.nextUpdate)}}
+                          .dump()
+                   << "\n";
+        else
+            output << "ARL " << arl.crlNumber << " written to " << target.string() << ", next update "
+                   << isoTime(arl.nextUpdate) << "\n";
+        return 0;
+    };
+    return cli::runCommandGroup("fmc-issue", "arl", "The root's list of revoked issuing CAs.",
+                                {{"publish", "sign and write the ARL (needs the root key)", publish}}, args, out);
+}
+
 int runAuditCommand(const std::vector<std::string>& args, std::ostream& out) {
     auto verify = [](const std::vector<std::string>& rest, std::ostream& output) {
         po::options_description options("Usage: fmc-issue audit verify [--json]\n"

@@ -97,7 +97,35 @@ InitResult initStation(const std::filesystem::path& home, const InitRequest& req
                              by);
     });
     writeStationConfig(Station::configPath(home), config);
+    Station station = Station::open(home);
+    progress("publishing the root's first ARL (arl.der, valid 365 days)");
+    (void)publishArl(station, home / "arl.der", 365, by);
     return InitResult{root.certificate().subject(), issuing.subject(), issuerId, fingerprint};
+}
+
+PublishedArl publishArl(Station& station, const std::filesystem::path& target, int days, const db::Operator& by) {
+    if (days < 1 || days > 3660) throw InputError("--days must be between 1 and 3660");
+    if (station.config().rootKeyLocation.empty())
+        throw StationError("the root key is in offline custody: bring it back with 'root-key import' to sign an ARL");
+    const pki::Certificate rootCertificate = station.rootCertificate();
+    const pki::CertificateAuthority root(rootCertificate,
+                                         pki::openKeyStore(station.resolveLocation(station.config().rootKeyLocation)));
+    db::Registry& registry = station.registry();
+    const std::string rootId = toHex(rootCertificate.subjectKeyIdentifier());
+    const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+    pki::RevocationListRequest request;
+    request.crlNumber = static_cast<std::uint64_t>(registry.nextCrlNumber(rootId));
+    request.thisUpdate = now;
+    request.nextUpdate = now + std::chrono::hours(24) * days;
+    // No issuing CA has been revoked yet: this station's CA is the only one it knows.
+    const pki::RevocationList arl = root.issueRevocationList(request);
+    const Bytes der = arl.der();
+    writeFileAtomically(target, ByteView(der), 0644);
+    registry.recordPublishedCrl(db::PublishedCrl{rootId, static_cast<std::int64_t>(request.crlNumber), now,
+                                                 std::chrono::floor<std::chrono::seconds>(request.nextUpdate), der},
+                                by);
+    return PublishedArl{static_cast<std::int64_t>(request.crlNumber),
+                        std::chrono::floor<std::chrono::seconds>(request.nextUpdate)};
 }
 
 std::string trustBundle(const Station& station) {

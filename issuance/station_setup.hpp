@@ -33,6 +33,16 @@ struct InitResult {
 InitResult initStation(const std::filesystem::path& home, const InitRequest& request, const db::Operator& by,
                        const std::function<void(const std::string&)>& progress);
 
+// The root's ARL (RFC 5280 §5: a CRL of CA certificates) that terminals import next to the
+// card CRL. The root signs it, so the root key must be on the station; it is valid for
+// `days` (default a year), since the root key comes out of custody rarely. `init` publishes
+// the first one to <home>/arl.der.
+struct PublishedArl {
+    std::int64_t crlNumber = 0;
+    db::Timestamp nextUpdate{};
+};
+PublishedArl publishArl(Station& station, const std::filesystem::path& target, int days, const db::Operator& by);
+
 // The PEM bundle terminals trust: the root, then the issuing CA.
 std::string trustBundle(const Station& station);
 

@@ -2,20 +2,31 @@
 
 #include "cli/command_line_program.hpp"
 #include "cli/readers_command.hpp"
+#include "terminal/terminal_commands.hpp"
 
 namespace fmc::terminal {
 
 int runTerminalCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
     const cli::ProgramDescription program{
         "fmc-terminal",
-        "The Foreign Merchant Card service point.",
+        "The Foreign Merchant Card service point: verifies cards offline and decides whether a\n"
+        "service is unlocked. The terminal folder is --home DIR or $FMC_TERMINAL_HOME.\n"
+        "Exit codes: 0 ok or granted, 1 denied, 2 error (check: also no card), 3 pcscd down,\n"
+        "4 no reader, 5 no card, 6 card error, 64 usage, 65 refused input (a CRL that is forged,\n"
+        "older or malformed), 75 busy.",
         {
+            {"setup", "prepare the terminal folder (trust anchors, services)", runSetupCommand},
+            {"crl", "import a CRL or ARL", runCrlCommand},
+            {"check", "decide for the card in a reader", runCheckCommand},
+            {"watch", "decide for every card presented, until stopped", runWatchCommand},
+            {"services", "list the services", runServicesCommand},
+            {"log", "export the tap log", runLogCommand},
             {"readers", "list readers and the cards in them",
              [](const std::vector<std::string>& rest, std::ostream& output) {
                  return cli::runReadersCommand("fmc-terminal", rest, output);
              }},
         },
-        {}};
+        terminalExitCode};
     return cli::runCommandLineProgram(program, args, out, err);
 }
 

@@ -156,8 +156,8 @@ bool verifiesDigest(EVP_PKEY* key, ByteView digest, ByteView derSignature) {
 
 } // namespace
 
-CardVerifier::CardVerifier(const TrustStore& trust, std::chrono::seconds maxCrlAge)
-    : trust_(trust), maxCrlAge_(maxCrlAge), issuerAnchors_(X509_STORE_new(), X509_STORE_free) {
+CardVerifier::CardVerifier(const TrustStore& trust, std::chrono::seconds maxCrlAge, std::chrono::seconds maxArlAge)
+    : trust_(trust), maxCrlAge_(maxCrlAge), maxArlAge_(maxArlAge), issuerAnchors_(X509_STORE_new(), X509_STORE_free) {
     if (!issuerAnchors_) throwOpenSslError("X509_STORE_new");
     for (const Certificate& issuingCa : trust_.issuingCas()) {
         // root -> issuing CA, dates aside (they are checked per tap): signatures, CA flags.
@@ -287,9 +287,9 @@ void CardVerifier::checkRevocations(Verdict& verdict, const RevocationState& rev
                                     X509* card, std::chrono::system_clock::time_point at) const {
     const RevocationIndex* arl = revocation.forIssuer(root);
     const RevocationIndex* crl = revocation.forIssuer(issuingCa);
-    if (arl != nullptr) verdict.issuerArl = statusOf(*arl, at, maxCrlAge_);
+    if (arl != nullptr) verdict.issuerArl = statusOf(*arl, at, maxArlAge_);
     if (crl != nullptr) verdict.cardCrl = statusOf(*crl, at, maxCrlAge_);
-    checkRevocation(verdict, Check::issuerRevocation, arl, issuingCa, at, maxCrlAge_, "ARL");
+    checkRevocation(verdict, Check::issuerRevocation, arl, issuingCa, at, maxArlAge_, "ARL");
     checkRevocation(verdict, Check::cardRevocation, crl, card, at, maxCrlAge_, "CRL");
 }
 

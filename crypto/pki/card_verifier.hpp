@@ -29,7 +29,10 @@ public:
     // `trust` must outlive the verifier; issuing CAs added to it later are still verified,
     // only without the cached path below. `maxCrlAge`: a CRL older than this (since its
     // thisUpdate) counts as stale even before its nextUpdate (SP 800-116: at least daily).
-    CardVerifier(const TrustStore& trust, std::chrono::seconds maxCrlAge);
+    // `maxArlAge`: the same for the root's ARL; the root key is kept offline and signs an
+    // ARL rarely (months), so by default only the ARL's own nextUpdate limits it.
+    static constexpr std::chrono::seconds noAgeLimit{std::chrono::hours(24 * 365 * 100)};
+    CardVerifier(const TrustStore& trust, std::chrono::seconds maxCrlAge, std::chrono::seconds maxArlAge = noAgeLimit);
 
     // A fresh random challenge (RAND_bytes) for GENERAL AUTHENTICATE.
     [[nodiscard]] static Bytes newChallenge();
@@ -59,6 +62,7 @@ private:
 
     const TrustStore& trust_;
     std::chrono::seconds maxCrlAge_;
+    std::chrono::seconds maxArlAge_;
     std::vector<VerifiedIssuer> verifiedIssuers_;
     std::shared_ptr<X509_STORE> issuerAnchors_;  // the verified issuing CAs, as trusted
 };

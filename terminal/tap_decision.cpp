@@ -1,0 +1,92 @@
+#include "terminal/tap_decision.hpp"
+
+#include "crypto/pki/certificate.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace fmc::terminal {
+
+namespace pki = crypto::pki;
+
+namespace {
+
+// The verifier's codes, except `malformed`: a certificate outside the card profile is
+// simply not a Foreign Merchant Card.
+std::string reasonFor(pki::ReasonCode code) {
+    if (code == pki::ReasonCode::malformed) return "not-a-merchant-card";
+    return std::string(pki::reasonCodeName(code));
+}
+
+std::string detailOf(const pki::Verdict& verdict, pki::ReasonCode code) {
+    for (const pki::CheckResult& check : verdict.checks)
+        if (check.code == code) return std::string(pki::checkName(check.check)) + ": " + check.detail;
+    return {};
+}
+
+Decision base(const catalog::Service& service, catalog::CardInterface cardInterface) {
+    Decision decision;
+    decision.service = service.code;
+    decision.cardInterface = std::string(catalog::cardInterfaceName(cardInterface));
+    return decision;
+}
+
+} // namespace
+
+Decision decide(const CardReading& reading, const pki::Verdict& verdict, const catalog::Service& service,
+                catalog::CardInterface cardInterface) {
+    Decision decision = base(service, cardInterface);
+    decision.apduExchanges = reading.exchanges;
+    if (verdict.card) {
+        decision.serial = toHex(verdict.card->serialNumber);
+        decision.cardUuid = uuidToString(verdict.card->cardUuid);
+        decision.entitlements = verdict.card->attributes.entitlements;
+        decision.preferredLanguage = verdict.card->attributes.preferredLanguage;
+    }
+    if (verdict.cardCrl) decision.crlAgeHours = std::round(verdict.cardCrl->ageHours * 100) / 100;
+    if (verdict.card)  // the certificate parsed, so its dates can be read
+        decision.expires = std::chrono::floor<std::chrono::seconds>(
+            pki::Certificate::fromDer(reading.certificateDer).notAfter());
+
+    const pki::ReasonCode verdictReason = verdict.decisiveReason();
+    if (verdictReason != pki::ReasonCode::ok) {
+        decision.reason = reasonFor(verdictReason);
+        decision.detail = detailOf(verdict, verdictReason);
+        return decision;
+    }
+    // The certificate was made for the card whose CHUID carries its UUID: a certificate
+    // moved to another card (with that card's own, valid key) does not pass.
+    if (verdict.card->cardUuid != reading.chuidUuid) {
+        decision.reason = "card-auth-failed";
+        decision.detail = "the CHUID's card UUID is not the certificate's";
+        return decision;
+    }
+    if (!service.accepts(cardInterface)) {
+        decision.reason = "interface-not-allowed";
+        decision.detail = service.code + " is not offered over the " + decision.cardInterface + " interface";
+        return decision;
+    }
+    const auto& entitlements = decision.entitlements;
+    if (std::find(entitlements.begin(), entitlements.end(), service.entitlement) == entitlements.end()) {
+        decision.reason = "not-entitled";
+        decision.detail = "the card does not carry the entitlement " + service.entitlement;
+        return decision;
+    }
+    decision.granted = true;
+    decision.reason = "ok";
+    return decision;
+}
+
+Decision refuseUnread(const CardReadError& error, const catalog::Service& service,
+                      catalog::CardInterface cardInterface) {
+    Decision decision = base(service, cardInterface);
+    switch (error.failure()) {
+        case ReadFailure::notAMerchantCard: decision.reason = "not-a-merchant-card"; break;
+        case ReadFailure::cardRemoved: decision.reason = "card-removed"; break;
+        case ReadFailure::unreadable: decision.reason = "unreadable"; break;
+    }
+    decision.detail = error.what();
+    return decision;
+}
+
+} // namespace fmc::terminal

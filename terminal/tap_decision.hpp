@@ -1,0 +1,46 @@
+#pragma once
+// One decision at a service point: the card's verdict from the offline verifier plus the
+// service's policy (entitlement, interfaces, CRL age), in the terms the terminal prints and
+// logs. The reason codes are part of the terminal's interface (`--json`, the tap log):
+//   ok, not-entitled, interface-not-allowed, revoked, suspended, expired, not-yet-valid,
+//   untrusted, bad-signature, card-auth-failed, crl-stale, crl-missing, not-a-merchant-card,
+//   card-removed, unreadable.
+#include "catalog/services_catalog.hpp"
+#include "crypto/pki/verdict.hpp"
+#include "terminal/card_reading.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace fmc::terminal {
+
+struct Decision {
+    bool granted = false;
+    std::string reason;   // one of the codes above
+    std::string detail;   // one line for the operator; never personal data
+    std::string service;
+    std::string cardInterface;  // "contact" | "contactless"
+    std::string readerName;
+    // Known once the certificate parsed:
+    std::string serial;
+    std::string cardUuid;
+    std::vector<std::string> entitlements;
+    std::string preferredLanguage;
+    std::optional<std::chrono::sys_seconds> expires;
+    std::optional<double> crlAgeHours;
+    std::int64_t elapsedMs = 0;
+    std::size_t apduExchanges = 0;
+};
+
+// The decision for a card that was read. `verdict` is CardVerifier's over the reading.
+[[nodiscard]] Decision decide(const CardReading& reading, const crypto::pki::Verdict& verdict,
+                              const catalog::Service& service, catalog::CardInterface cardInterface);
+
+// The decision for a card that could not be read.
+[[nodiscard]] Decision refuseUnread(const CardReadError& error, const catalog::Service& service,
+                                    catalog::CardInterface cardInterface);
+
+} // namespace fmc::terminal
