@@ -55,7 +55,8 @@ void ServicePoint::record(const Decision& decision) {
     }
 }
 
-Decision ServicePoint::tap(card::pcsc::PcscContext& context, const std::string& readerName) {
+Decision ServicePoint::tap(card::pcsc::PcscContext& context, const std::string& readerName,
+                           std::optional<std::chrono::system_clock::time_point> at) {
     const auto started = SteadyClock::now();
     Decision decision;
     try {
@@ -65,7 +66,7 @@ Decision ServicePoint::tap(card::pcsc::PcscContext& context, const std::string& 
             card::pcsc::PcscTransaction transaction(card);
             card::CardChannel channel(card);
             const CardReading reading = readMerchantCard(channel);
-            const pki::Verdict verdict = verifier_->verify(reading.certificateDer, std::chrono::system_clock::now(),
+            const pki::Verdict verdict = verifier_->verify(reading.certificateDer, at.value_or(std::chrono::system_clock::now()),
                                                            revocations_, reading.challenge, reading.signature);
             decision = decide(reading, verdict, *service_, cardInterface);
         } catch (const CardReadError& error) {

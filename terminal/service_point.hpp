@@ -39,7 +39,10 @@ public:
 
     // Reads the card in `readerName`, decides and logs the decision. A card that leaves
     // mid-read is a `card-removed` decision; pcscd itself failing throws the PC/SC error.
-    Decision tap(card::pcsc::PcscContext& context, const std::string& readerName);
+    // `at` replaces the clock for the verdict (diagnostics: "what would this terminal decide
+    // then?"); the tap log keeps the real time.
+    Decision tap(card::pcsc::PcscContext& context, const std::string& readerName,
+                 std::optional<std::chrono::system_clock::time_point> at = std::nullopt);
 
     // Decides for every card inserted or tapped in a matching reader until `stop` is set:
     // one decision per presentation (the card must leave before it counts again). Survives

@@ -116,12 +116,22 @@ int runCheckCommand(const std::vector<std::string>& args, std::ostream& out) {
         "Exit codes: 0 granted, 1 denied, 2 no card or an operational error.\n\nOptions");
     addServiceOptions(options);
     options.add_options()("wait", po::value<double>()->default_value(0)->value_name("SECONDS"),
-                          "wait this long for a card");
+                          "wait this long for a card")(
+        "at", po::value<std::string>()->value_name("TIME"),
+        "decide as of TIME (2027-01-31T12:00:00Z) instead of now: diagnostics for expiry and CRL age");
     addHomeOption(options);
     const auto values = cli::parseCommandArguments(args, options, {}, out);
     if (!values) return 0;
     const double wait = (*values)["wait"].as<double>();
     if (!(wait >= 0 && wait <= 86400)) throw po::error("--wait must be between 0 and 86400 seconds");
+    std::optional<std::chrono::system_clock::time_point> at;
+    if (values->count("at")) {
+        try {
+            at = db::parseUtc((*values)["at"].as<std::string>());
+        } catch (const std::invalid_argument&) {
+            throw po::error("--at takes 2027-01-31 or 2027-01-31T12:00:00Z");
+        }
+    }
     try {
         const TerminalHome home = TerminalHome::open(homeOf(*values));
         ServicePoint point(home, (*values)["service"].as<std::string>());
@@ -129,7 +139,7 @@ int runCheckCommand(const std::vector<std::string>& args, std::ostream& out) {
         card::pcsc::PcscContext context;
         const card::pcsc::ReaderState reader =
             context.waitForCard(readerOf(*values).value_or(""), std::chrono::milliseconds(std::llround(wait * 1000)));
-        const Decision decision = point.tap(context, reader.name);
+        const Decision decision = point.tap(context, reader.name, at);
         printDecision(out, decision, values->count("json") != 0);
         if (!point.logProblem().empty()) std::cerr << "fmc-terminal: warning: tap log: " << point.logProblem() << "\n";
         return decision.granted ? 0 : toInt(ExitCode::negative);
