@@ -3,7 +3,8 @@
 # two virtual PIV cards (a contact card in "Virtual PCD 00 00", a contactless one in
 # "Virtual PCD 00 01"), shows them through the project's own PC/SC layer, then runs the
 # issuance station: creates a station, enrolls a merchant, issues the contact card, refuses
-# the contactless one, revokes, publishes a CRL and checks the audit log.
+# the contactless one, sets up a terminal, decides offline for the card (granted, not entitled,
+# tapped contactless), revokes it, publishes and imports the CRL, and shows the denial.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -75,13 +76,46 @@ issue card issue --merchant "$merchant" --reader "PCD 00 00"
 step "A card on the contactless reader is refused before anything changes (PIV forbids it)"
 issue card issue --merchant "$merchant" --reader "PCD 00 01" || echo "(exit code $?)"
 
-step "The registry, the CRL and the audit log"
-issue card list
+step "The station publishes its CRL; a service point is set up with the trust anchors, the ARL and the CRL"
+issue crl publish --out "$demo/current.crl"
+export FMC_TERMINAL_HOME=$demo/terminal
+terminal() {
+  local shown="" arg
+  for arg in "$@"; do case "$arg" in *" "*) shown+=" '$arg'" ;; *) shown+=" $arg" ;; esac; done
+  echo "\$ fmc-terminal$shown"
+  "$bin/fmc-terminal" "$@"
+}
+terminal setup --trust "$demo/trust.pem"
+terminal crl import "$FMC_HOME/arl.der"
+terminal crl import "$demo/current.crl"
+
+step "The merchant inserts the card at the International Trade Service Centre: offline decisions"
+terminal check --service trade.licensing --reader "PCD 00 00"
+terminal check --service health.clinic --reader "PCD 00 00" || echo "(exit code $?: denied)"
+terminal check --service trade.licensing --reader "PCD 00 00" --json
+
+step "The same card tapped on a bus reader (contactless)"
+kill "${vcard_pids[@]}" 2>/dev/null || true
+wait 2>/dev/null || true
+vcard_pids=()
+# pcscd notices a card leaving within about half a second; wait for that before the next one.
+for _ in $(seq 1 50); do
+  "$bin/fmc-terminal" readers --reader "PCD 00 01" --require-card >/dev/null 2>&1 || break
+  sleep 0.1
+done
+"$bin/fmc-vcard" --state "$demo/contact-card.state" --port 35964 --contactless --quiet &
+vcard_pids+=($!)
+terminal check --service transport.bus --reader "PCD 00 01" --wait 5
+
+step "The card is reported lost: revoked at the station, the new CRL reaches the terminal"
 serial=$("$bin/fmc-issue" card list --json | sed -n 's/.*"serial":"\([0-9A-F]*\)".*/\1/p' | head -1)
-issue card suspend "$serial"
+issue card revoke "$serial" --reason lost
 issue crl publish --out "$demo/current.crl"
-issue card reinstate "$serial"
-issue crl publish --out "$demo/current.crl"
+terminal crl import "$demo/current.crl"
+terminal check --service transport.bus --reader "PCD 00 01" || echo "(exit code $?: denied)"
+
+step "The tap log (no names) and the station's audit log"
+terminal log export
 issue audit verify
 
-printf '\nDone. The terminal side (offline verification of this card) comes with fmc-terminal check.\n'
+printf '\nDone: a card issued, verified offline (granted, not entitled, contactless), revoked and refused.\n'
