@@ -3,9 +3,7 @@
 // CRLs, the service's policy, the verifier with its cached issuer checks, the tap log), so
 // each tap costs only the card's APDUs and one signature check.
 #include "catalog/services_catalog.hpp"
-#include "crypto/pki/card_verifier.hpp"
-#include "crypto/pki/revocation_state.hpp"
-#include "crypto/pki/trust_store.hpp"
+#include "terminal/card_presentation.hpp"
 #include "terminal/tap_decision.hpp"
 #include "terminal/terminal_home.hpp"
 
@@ -35,7 +33,7 @@ public:
 
     [[nodiscard]] const catalog::Service& service() const { return *service_; }
     // Stored CRLs that no longer verified when loaded (their CA then counts as without CRL).
-    [[nodiscard]] const std::vector<std::string>& problems() const { return problems_; }
+    [[nodiscard]] const std::vector<std::string>& problems() const { return verifier_.problems(); }
 
     // Reads the card in `readerName`, decides and logs the decision. A card that leaves
     // mid-read is a `card-removed` decision; pcscd itself failing throws the PC/SC error.
@@ -60,10 +58,7 @@ private:
 
     catalog::ServicesCatalog catalog_;
     const catalog::Service* service_ = nullptr;
-    crypto::pki::TrustStore trust_;
-    std::vector<std::string> problems_;
-    crypto::pki::RevocationState revocations_;
-    std::unique_ptr<crypto::pki::CardVerifier> verifier_;
+    OfflineVerifier verifier_;
     std::unique_ptr<db::TapLog> log_;
     std::string logProblem_;
 };

@@ -33,20 +33,20 @@ Decision base(const catalog::Service& service, catalog::CardInterface cardInterf
 
 } // namespace
 
-Decision decide(const CardReading& reading, const pki::Verdict& verdict, const catalog::Service& service,
-                catalog::CardInterface cardInterface) {
-    Decision decision = base(service, cardInterface);
+Decision assessCard(const CardReading& reading, const pki::Verdict& verdict, catalog::CardInterface cardInterface) {
+    Decision decision;
+    decision.cardInterface = std::string(catalog::cardInterfaceName(cardInterface));
     decision.apduExchanges = reading.exchanges;
     if (verdict.card) {
         decision.serial = toHex(verdict.card->serialNumber);
         decision.cardUuid = uuidToString(verdict.card->cardUuid);
         decision.entitlements = verdict.card->attributes.entitlements;
         decision.preferredLanguage = verdict.card->attributes.preferredLanguage;
-    }
-    if (verdict.cardCrl) decision.crlAgeHours = std::round(verdict.cardCrl->ageHours * 100) / 100;
-    if (verdict.card)  // the certificate parsed, so its dates can be read
+        // The certificate parsed, so its dates can be read.
         decision.expires = std::chrono::floor<std::chrono::seconds>(
             pki::Certificate::fromDer(reading.certificateDer).notAfter());
+    }
+    if (verdict.cardCrl) decision.crlAgeHours = std::round(verdict.cardCrl->ageHours * 100) / 100;
 
     const pki::ReasonCode verdictReason = verdict.decisiveReason();
     if (verdictReason != pki::ReasonCode::ok) {
@@ -61,6 +61,17 @@ Decision decide(const CardReading& reading, const pki::Verdict& verdict, const c
         decision.detail = "the CHUID's card UUID is not the certificate's";
         return decision;
     }
+    decision.granted = true;
+    decision.reason = "ok";
+    return decision;
+}
+
+Decision decide(const CardReading& reading, const pki::Verdict& verdict, const catalog::Service& service,
+                catalog::CardInterface cardInterface) {
+    Decision decision = assessCard(reading, verdict, cardInterface);
+    decision.service = service.code;
+    if (!decision.granted) return decision;
+    decision.granted = false;
     if (!service.accepts(cardInterface)) {
         decision.reason = "interface-not-allowed";
         decision.detail = service.code + " is not offered over the " + decision.cardInterface + " interface";
@@ -73,7 +84,6 @@ Decision decide(const CardReading& reading, const pki::Verdict& verdict, const c
         return decision;
     }
     decision.granted = true;
-    decision.reason = "ok";
     return decision;
 }
 

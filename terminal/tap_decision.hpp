@@ -35,7 +35,13 @@ struct Decision {
     std::size_t apduExchanges = 0;
 };
 
-// The decision for a card that was read. `verdict` is CardVerifier's over the reading.
+// The card on its own, before any service's policy: the verifier's verdict and the CHUID
+// check. `granted` says the card itself is good (the kiosk shows this).
+[[nodiscard]] Decision assessCard(const CardReading& reading, const crypto::pki::Verdict& verdict,
+                                  catalog::CardInterface cardInterface);
+
+// The decision for a card that was read: assessCard, then the service's interfaces and
+// entitlement. `verdict` is CardVerifier's over the reading.
 [[nodiscard]] Decision decide(const CardReading& reading, const crypto::pki::Verdict& verdict,
                               const catalog::Service& service, catalog::CardInterface cardInterface);
 

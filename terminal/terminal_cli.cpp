@@ -19,6 +19,7 @@ int runTerminalCli(const std::vector<std::string>& args, std::ostream& out, std:
             {"crl", "import a CRL or ARL", runCrlCommand},
             {"check", "decide for the card in a reader", runCheckCommand},
             {"watch", "decide for every card presented, until stopped", runWatchCommand},
+            {"kiosk", "serve the merchants' self-service page", runKioskCommand},
             {"services", "list the services", runServicesCommand},
             {"log", "export the tap log", runLogCommand},
             {"readers", "list readers and the cards in them",

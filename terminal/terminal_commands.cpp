@@ -8,6 +8,7 @@
 #include "db/database.hpp"
 #include "db/tap_log.hpp"
 #include "terminal/decision_output.hpp"
+#include "terminal/kiosk_server.hpp"
 #include "terminal/service_point.hpp"
 
 #include <atomic>
@@ -173,6 +174,42 @@ int runWatchCommand(const std::vector<std::string>& args, std::ostream& out) {
     point.watch(
         readerOf(*values), stopRequested, [&](const Decision& decision) { printDecision(out, decision, json); },
         [](const std::string& notice) { std::cerr << "fmc-terminal: " << notice << "\n"; });
+    return 0;
+}
+
+int runKioskCommand(const std::vector<std::string>& args, std::ostream& out) {
+    po::options_description options(
+        "Usage: fmc-terminal kiosk [--listen HOST:PORT] [--reader SUBSTRING] [--idle SECONDS]\n"
+        "Serves the merchants' self-service page (default http://127.0.0.1:8080/): each card\n"
+        "presented is verified as at a service point and shown in the card's language; with a\n"
+        "contact reader the merchant may type the PIN to see the personal data on the card.\n"
+        "Runs until SIGINT/SIGTERM. Keep it on the loopback interface of the kiosk machine.\n\nOptions");
+    options.add_options()("listen", po::value<std::string>()->default_value("127.0.0.1:8080")->value_name("HOST:PORT"),
+                          "address to serve on")(
+        "reader,r", po::value<std::string>()->value_name("SUBSTRING"), "only readers whose name contains this")(
+        "idle", po::value<int>()->default_value(60)->value_name("SECONDS"), "back to the welcome screen after this");
+    addHomeOption(options);
+    const auto values = cli::parseCommandArguments(args, options, {}, out);
+    if (!values) return 0;
+    KioskOptions kiosk;
+    const std::string listen = (*values)["listen"].as<std::string>();
+    const std::size_t colon = listen.rfind(':');
+    try {
+        if (colon == std::string::npos) throw std::invalid_argument("no port");
+        kiosk.host = listen.substr(0, colon);
+        kiosk.port = std::stoi(listen.substr(colon + 1));
+    } catch (const std::exception&) {
+        throw po::error("--listen takes HOST:PORT, e.g. 127.0.0.1:8080");
+    }
+    if (kiosk.port < 1 || kiosk.port > 65535 || kiosk.host.empty()) throw po::error("--listen takes HOST:PORT, e.g. 127.0.0.1:8080");
+    kiosk.reader = readerOf(*values);
+    kiosk.idleSeconds = (*values)["idle"].as<int>();
+    if (kiosk.idleSeconds < 5 || kiosk.idleSeconds > 3600) throw po::error("--idle must be between 5 and 3600 seconds");
+    const TerminalHome home = TerminalHome::open(homeOf(*values));
+    stopRequested = false;
+    std::signal(SIGINT, requestStop);
+    std::signal(SIGTERM, requestStop);
+    runKiosk(home, kiosk, stopRequested);
     return 0;
 }
 

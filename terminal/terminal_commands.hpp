@@ -1,5 +1,5 @@
 #pragma once
-// The commands of `fmc-terminal`: setup, crl import, check, watch, services list, log export.
+// The commands of `fmc-terminal`: setup, crl import, check, watch, kiosk, services list, log export.
 #include <exception>
 #include <optional>
 #include <ostream>
@@ -14,6 +14,7 @@ int runSetupCommand(const std::vector<std::string>& args, std::ostream& out);
 int runCrlCommand(const std::vector<std::string>& args, std::ostream& out);
 int runCheckCommand(const std::vector<std::string>& args, std::ostream& out);
 int runWatchCommand(const std::vector<std::string>& args, std::ostream& out);
+int runKioskCommand(const std::vector<std::string>& args, std::ostream& out);
 int runServicesCommand(const std::vector<std::string>& args, std::ostream& out);
 int runLogCommand(const std::vector<std::string>& args, std::ostream& out);
 

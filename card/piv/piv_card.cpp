@@ -241,6 +241,8 @@ void PivCard::verifyPin(const SecretBytes& pin) {
     requireSuccess(transmitSecret(commands::verifyPin(pin)), "VERIFY PIN");
 }
 
+void PivCard::resetPinStatus() { requireSuccess(channel_.transmit(commands::pinStatusReset()), "VERIFY (reset PIN status)"); }
+
 std::optional<int> PivCard::pinTriesLeft() {
     const ResponseApdu response = channel_.transmit(commands::pinStatusQuery());
     if (response.isSuccess()) return std::nullopt;

@@ -89,6 +89,8 @@ public:
 
     // Wrong PIN: CardStatusError with triesLeft(); blocked: CardStatusError 6983.
     void verifyPin(const SecretBytes& pin);
+    // Drops the PIN's verified state, so nothing after us reads PIN-protected data.
+    void resetPinStatus();
     // Tries left before the PIN blocks (0 = blocked); nullopt when the PIN is already verified
     // in this session, since the card then answers 9000 without a count.
     std::optional<int> pinTriesLeft();

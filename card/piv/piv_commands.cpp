@@ -103,6 +103,8 @@ CommandApdu verifyPin(const SecretBytes& pin, std::uint8_t reference) {
 
 CommandApdu pinStatusQuery(std::uint8_t reference) { return {kCla, ins::kVerify, 0x00, reference}; }
 
+CommandApdu pinStatusReset(std::uint8_t reference) { return {kCla, ins::kVerify, 0xFF, reference}; }
+
 CommandApdu changeReferenceData(std::uint8_t reference, const SecretBytes& current,
                                 const SecretBytes& replacement) {
     return {kCla, ins::kChangeReferenceData, 0x00, reference, twoPinBlocks(current, replacement)};

@@ -44,6 +44,8 @@ namespace fmc::card::piv::commands {
 
 // §3.2.1 VERIFY: `00 20 00 <ref> 08 <PIN padded with FF>`. PINs are 1 to 8 bytes (Part 2 §2.4).
 [[nodiscard]] CommandApdu verifyPin(const SecretBytes& pin, std::uint8_t reference = key::kApplicationPin);
+// VERIFY with P1=FF: the card forgets that the PIN was verified (SP 800-73-4 Part 2 §3.2.1).
+[[nodiscard]] CommandApdu pinStatusReset(std::uint8_t reference = key::kApplicationPin);
 // §3.2.1 VERIFY without data (case 1, `00 20 00 80`): 9000 verified, 63Cx x tries left, 6983 blocked.
 [[nodiscard]] CommandApdu pinStatusQuery(std::uint8_t reference = key::kApplicationPin);
 // §3.2.2 CHANGE REFERENCE DATA: `00 24 00 <ref> 10 <old8> <new8>` (PIN 80 or PUK 81).

@@ -4,6 +4,7 @@ fmc_add_catch_test(fmc_catalog_tests
           ${CMAKE_CURRENT_LIST_DIR}/catalog/localized_text_test.cpp
           ${CMAKE_CURRENT_LIST_DIR}/catalog/country_codes_test.cpp
           ${CMAKE_CURRENT_LIST_DIR}/catalog/language_tags_test.cpp
+          ${CMAKE_CURRENT_LIST_DIR}/catalog/kiosk_texts_test.cpp
   LIBS fmc_catalog nlohmann_json::nlohmann_json)
 # The shipped-catalog test reads the file in the source tree, whatever is installed.
 target_compile_definitions(fmc_catalog_tests PRIVATE

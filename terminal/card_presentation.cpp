@@ -1,0 +1,108 @@
+#include "terminal/card_presentation.hpp"
+
+#include "card/atr.hpp"
+#include "card/pcsc/pcsc_card.hpp"
+#include "card/pcsc/pcsc_context.hpp"
+#include "card/pcsc/pcsc_error.hpp"
+#include "card/pcsc/pcsc_transaction.hpp"
+
+#include <thread>
+
+namespace fmc::terminal {
+
+namespace pki = crypto::pki;
+
+namespace {
+
+// How long each wait lasts before the watch loop looks at `stop` again.
+constexpr std::chrono::milliseconds kPollInterval{500};
+
+} // namespace
+
+OfflineVerifier::OfflineVerifier(const TerminalHome& home, std::chrono::seconds maxCrlAge) : trust_(home.loadTrust()) {
+    revocations_ = home.loadRevocations(trust_, problems_);
+    verifier_ = std::make_unique<pki::CardVerifier>(trust_, maxCrlAge);
+}
+
+pki::Verdict OfflineVerifier::verify(const CardReading& reading, std::chrono::system_clock::time_point at) const {
+    return verifier_->verify(reading.certificateDer, at, revocations_, reading.challenge, reading.signature);
+}
+
+Presentation readPresentedCard(card::pcsc::PcscContext& context, const std::string& readerName) {
+    Presentation presentation;
+    try {
+        card::pcsc::PcscCard card(context, readerName);
+        presentation.cardInterface = card.cardInterface() == card::CardInterface::contactless
+                                         ? catalog::CardInterface::contactless
+                                         : catalog::CardInterface::contact;
+        card::pcsc::PcscTransaction transaction(card);
+        card::CardChannel channel(card);
+        try {
+            presentation.reading = readMerchantCard(channel);
+        } catch (const CardReadError& error) {
+            presentation.failure = error;
+            presentation.exchanges = channel.exchangeCount();
+        }
+    } catch (const CardReadError& error) {
+        presentation.failure = error;
+    } catch (const card::pcsc::CardRemovedError& error) {  // e.g. while starting the transaction
+        presentation.failure = CardReadError(ReadFailure::cardRemoved, error.what());
+    } catch (const card::pcsc::NoCardError& error) {  // gone before we could connect
+        presentation.failure = CardReadError(ReadFailure::cardRemoved, error.what());
+    }
+    // A card pulled mid-APDU can look like a garbled answer (a reader reporting success with
+    // no bytes): if the card is gone a moment later, that is what happened.
+    if (presentation.failure && presentation.failure->failure() == ReadFailure::unreadable) {
+        try {
+            context.waitForRemoval(readerName, std::chrono::milliseconds(300));
+            presentation.failure = CardReadError(ReadFailure::cardRemoved,
+                                                 std::string(presentation.failure->what()) + "; the card left");
+        } catch (const card::pcsc::PcscError&) {  // still there: really unreadable
+        }
+    }
+    return presentation;
+}
+
+void watchPresentations(const std::optional<std::string>& readerFilter, const std::atomic<bool>& stop,
+                        const std::function<void(card::pcsc::PcscContext&, const std::string&)>& onPresented,
+                        const std::function<void(const std::string&)>& onRemoved,
+                        const std::function<void(const std::string&)>& notice) {
+    const std::string filter = readerFilter.value_or("");
+    while (!stop) {
+        try {
+            card::pcsc::PcscContext context;
+            bool sawReader = true;
+            while (!stop) {
+                card::pcsc::ReaderState state;
+                try {
+                    state = context.waitForCard(filter, kPollInterval);
+                } catch (const card::pcsc::NoCardError&) {
+                    sawReader = true;
+                    continue;
+                } catch (const card::pcsc::NoReaderError&) {
+                    if (sawReader)
+                        notice("no reader" + (filter.empty() ? "" : " matching '" + filter + "'") + "; waiting for one");
+                    sawReader = false;
+                    continue;
+                }
+                sawReader = true;
+                onPresented(context, state.name);
+                // One presentation counts once: wait until this card leaves.
+                while (!stop) {
+                    try {
+                        context.waitForRemoval(state.name, kPollInterval);
+                        onRemoved(state.name);
+                        break;
+                    } catch (const card::pcsc::PcscTimeout&) {
+                    }
+                }
+            }
+        } catch (const card::pcsc::PcscError& error) {
+            // pcscd stopped or restarted: a fresh context once it is back.
+            notice(std::string("PC/SC: ") + error.what() + "; reconnecting");
+            for (int i = 0; i < 4 && !stop; ++i) std::this_thread::sleep_for(kPollInterval / 2);
+        }
+    }
+}
+
+} // namespace fmc::terminal
