@@ -51,10 +51,11 @@ Presentation readPresentedCard(card::pcsc::PcscContext& context, const std::stri
         presentation.failure = CardReadError(ReadFailure::cardRemoved, error.what());
     }
     // A card pulled mid-APDU can look like a garbled answer (a reader reporting success with
-    // no bytes): if the card is gone a moment later, that is what happened.
+    // no bytes): if the card is gone a moment later (pcscd polls vpcd and USB readers a few
+    // times a second), that is what happened.
     if (presentation.failure && presentation.failure->failure() == ReadFailure::unreadable) {
         try {
-            context.waitForRemoval(readerName, std::chrono::milliseconds(300));
+            context.waitForRemoval(readerName, std::chrono::milliseconds(1000));
             presentation.failure = CardReadError(ReadFailure::cardRemoved,
                                                  std::string(presentation.failure->what()) + "; the card left");
         } catch (const card::pcsc::PcscError&) {  // still there: really unreadable

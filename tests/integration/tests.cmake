@@ -55,3 +55,4 @@ fmc_add_script_test(cli_pcsc_errors ${CMAKE_CURRENT_LIST_DIR}/cli/cli_pcsc_error
 fmc_add_script_test(middleware_piv ${CMAKE_CURRENT_LIST_DIR}/middleware/piv_middleware.sh REAL_STACK)
 
 include(${CMAKE_CURRENT_LIST_DIR}/issuance/tests.cmake)
+include(${CMAKE_CURRENT_LIST_DIR}/terminal/tests.cmake)

@@ -1,0 +1,4 @@
+# fmc-terminal on the real stack (pcscd + vpcd + fmc-vcard cards issued by fmc-issue).
+# Included by tests/integration/tests.cmake.
+fmc_add_script_test(terminal_reasons ${CMAKE_CURRENT_LIST_DIR}/terminal_reasons.sh REAL_STACK)
+fmc_add_script_test(terminal_watch ${CMAKE_CURRENT_LIST_DIR}/terminal_watch.sh REAL_STACK)
