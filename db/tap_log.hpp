@@ -5,6 +5,7 @@
 // nothing that identifies a person: no names, no card UUID, only the certificate serial.
 #include "db/database.hpp"
 #include "db/records.hpp"
+#include "db/utc_text.hpp"
 
 #include <chrono>
 #include <cstddef>
@@ -59,11 +60,5 @@ private:
 
     Database db_;
 };
-
-// "2026-11-29T08:00:00Z" <-> Timestamp. parseUtc also accepts a bare date "2026-11-29"
-// (midnight UTC), the form an operator types for --since; anything else, including a time
-// that does not exist (2026-02-30, 24:00:00), throws std::invalid_argument.
-[[nodiscard]] std::string formatUtc(Timestamp time);
-[[nodiscard]] Timestamp parseUtc(std::string_view text);
 
 } // namespace fmc::db

@@ -4,9 +4,9 @@
 #include "crypto/pki/pki_errors.hpp"
 #include "db/database.hpp"
 #include "db/registry_errors.hpp"
+#include "db/utc_text.hpp"
 #include "issuance/piv_personalization.hpp"
 
-#include <cstdio>
 
 namespace fmc::issuance {
 
@@ -33,17 +33,7 @@ bool jsonWanted(const po::variables_map& values) { return values.count("json") !
 
 db::Timestamp now() { return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()); }
 
-std::string isoTime(db::Timestamp time) {
-    const auto day = std::chrono::floor<std::chrono::days>(time);
-    const std::chrono::year_month_day date(day);
-    const std::chrono::hh_mm_ss clock(time - day);
-    char text[32];
-    std::snprintf(text, sizeof text, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(date.year()),
-                  static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
-                  static_cast<int>(clock.hours().count()), static_cast<int>(clock.minutes().count()),
-                  static_cast<int>(clock.seconds().count()));
-    return text;
-}
+std::string isoTime(db::Timestamp time) { return db::formatUtc(time); }
 
 std::string isoDate(db::Timestamp time) { return isoTime(time).substr(0, 10); }
 

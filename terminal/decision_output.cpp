@@ -1,6 +1,6 @@
 #include "terminal/decision_output.hpp"
 
-#include "db/tap_log.hpp"
+#include "db/utc_text.hpp"
 
 #include <cstdio>
 

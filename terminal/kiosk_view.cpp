@@ -1,6 +1,6 @@
 #include "terminal/kiosk_view.hpp"
 
-#include "db/tap_log.hpp"
+#include "db/utc_text.hpp"
 
 #include <cmath>
 
