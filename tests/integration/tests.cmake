@@ -56,3 +56,4 @@ fmc_add_script_test(middleware_piv ${CMAKE_CURRENT_LIST_DIR}/middleware/piv_midd
 
 include(${CMAKE_CURRENT_LIST_DIR}/issuance/tests.cmake)
 include(${CMAKE_CURRENT_LIST_DIR}/terminal/tests.cmake)
+include(${CMAKE_CURRENT_LIST_DIR}/kiosk/tests.cmake)
