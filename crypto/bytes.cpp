@@ -17,21 +17,19 @@ std::string toHex(ByteView bytes) {
     return out;
 }
 
-namespace {
-int hexValue(char c) {
+int hexDigitValue(char c) {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
     if (c >= 'A' && c <= 'F') return c - 'A' + 10;
     return -1;
 }
-} // namespace
 
 Bytes fromHex(std::string_view hex) {
     Bytes out;
     int high = -1;
     for (char c : hex) {
         if (c == ' ' || c == ':') continue;
-        int v = hexValue(c);
+        int v = hexDigitValue(c);
         if (v < 0) throw std::invalid_argument("not a hexadecimal digit: '" + std::string(1, c) + "'");
         if (high < 0) {
             high = v;

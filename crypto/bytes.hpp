@@ -16,6 +16,8 @@ using ByteView = std::span<const std::uint8_t>;
 std::string toHex(ByteView bytes);
 // Accepts upper or lower case, ignores spaces and colons; throws std::invalid_argument.
 Bytes fromHex(std::string_view hex);
+// The value of one hex digit (either case), or -1.
+int hexDigitValue(char c);
 
 Bytes concat(std::initializer_list<ByteView> parts);
 

@@ -135,7 +135,7 @@ int personalize(Station& station, IssueRequest request, const po::variables_map&
         nlohmann::json object{{"serial", result.serial},
                               {"card_uuid", result.cardUuid},
                               {"merchant", result.merchantId},
-                              {"not_after", isoTime(result.notAfter)},
+                              {"not_after", db::formatUtc(result.notAfter)},
                               {"reader", result.readerName},
                               {"recovered", recoveriesJson(recovered)}};
         if (result.generatedPin) object["pin"] = std::string(result.generatedPin->view().begin(), result.generatedPin->view().end());
@@ -270,7 +270,7 @@ int show(const std::vector<std::string>& args, std::ostream& out) {
         return 0;
     }
     out << cardLine(*card) << "\n  issued by " << card->certificate.issuerName << "\n  valid from "
-        << isoTime(card->certificate.notBefore) << " to " << isoTime(card->certificate.notAfter) << "\n";
+        << db::formatUtc(card->certificate.notBefore) << " to " << db::formatUtc(card->certificate.notAfter) << "\n";
     if (values->count("pem")) out << card->certificate.certificatePem;
     return 0;
 }

@@ -33,9 +33,7 @@ bool jsonWanted(const po::variables_map& values) { return values.count("json") !
 
 db::Timestamp now() { return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()); }
 
-std::string isoTime(db::Timestamp time) { return db::formatUtc(time); }
-
-std::string isoDate(db::Timestamp time) { return isoTime(time).substr(0, 10); }
+std::string isoDate(db::Timestamp time) { return db::formatUtc(time).substr(0, 10); }
 
 nlohmann::json merchantJson(const db::Merchant& merchant) {
     const db::MerchantDetails& details = merchant.details;
@@ -48,8 +46,8 @@ nlohmann::json merchantJson(const db::Merchant& merchant) {
                           {"phone", details.phone},
                           {"language", details.preferredLanguage},
                           {"entitlements", details.entitlements},
-                          {"created", isoTime(merchant.createdAt)},
-                          {"updated", isoTime(merchant.updatedAt)}};
+                          {"created", db::formatUtc(merchant.createdAt)},
+                          {"updated", db::formatUtc(merchant.updatedAt)}};
 }
 
 nlohmann::json cardJson(const db::Card& card) {
@@ -57,12 +55,12 @@ nlohmann::json cardJson(const db::Card& card) {
                           {"merchant", card.certificate.merchantId},
                           {"status", db::displayStatus(card, now())},
                           {"card_uuid", card.certificate.cardUuid},
-                          {"not_before", isoTime(card.certificate.notBefore)},
-                          {"not_after", isoTime(card.certificate.notAfter)},
+                          {"not_before", db::formatUtc(card.certificate.notBefore)},
+                          {"not_after", db::formatUtc(card.certificate.notAfter)},
                           {"issuer", card.certificate.issuerName}};
     if (card.status == db::CardStatus::revoked) {
         object["revocation_reason"] = card.revocationReason;
-        if (card.revokedAt) object["revoked"] = isoTime(*card.revokedAt);
+        if (card.revokedAt) object["revoked"] = db::formatUtc(*card.revokedAt);
     }
     return object;
 }

@@ -4,6 +4,7 @@
 // own errors.
 #include "cli/program_options.hpp"
 #include "db/records.hpp"
+#include "db/utc_text.hpp"
 #include "issuance/station.hpp"
 
 #include <nlohmann/json.hpp>
@@ -25,8 +26,7 @@ void addStationOptions(po::options_description& options, bool changesRegistry);
 [[nodiscard]] db::Operator operatorOf(const po::variables_map& values);
 [[nodiscard]] bool jsonWanted(const po::variables_map& values);
 
-// "2026-11-29T08:00:00Z"
-[[nodiscard]] std::string isoTime(db::Timestamp time);
+// "2026-11-29" (times are db::formatUtc)
 [[nodiscard]] std::string isoDate(db::Timestamp time);
 [[nodiscard]] db::Timestamp now();
 

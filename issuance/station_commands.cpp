@@ -134,15 +134,15 @@ int runCrlCommand(const std::vector<std::string>& args, std::ostream& out) {
         if (jsonWanted(*values)) {
             output << nlohmann::json{{"out", target.string()},
                                      {"crl_number", crl.crlNumber},
-                                     {"this_update", isoTime(crl.thisUpdate)},
-                                     {"next_update", isoTime(crl.nextUpdate)},
+                                     {"this_update", db::formatUtc(crl.thisUpdate)},
+                                     {"next_update", db::formatUtc(crl.nextUpdate)},
                                      {"revoked", crl.revoked},
                                      {"suspended", crl.suspended}}
                           .dump()
                    << "\n";
         } else {
             output << "CRL " << crl.crlNumber << " written to " << target.string() << ": " << crl.revoked
-                   << " revoked, " << crl.suspended << " suspended, next update " << isoTime(crl.nextUpdate) << "\n";
+                   << " revoked, " << crl.suspended << " suspended, next update " << db::formatUtc(crl.nextUpdate) << "\n";
         }
         return 0;
     };
@@ -167,12 +167,12 @@ int runArlCommand(const std::vector<std::string>& args, std::ostream& out) {
         const PublishedArl arl = publishArl(station, target, (*values)["days"].as<int>(), operatorOf(*values));
         if (jsonWanted(*values))
             output << nlohmann::json{{"out", target.string()}, {"crl_number", arl.crlNumber},
-                                     {"next_update", isoTime(arl.nextUpdate)}}
+                                     {"next_update", db::formatUtc(arl.nextUpdate)}}
                           .dump()
                    << "\n";
         else
             output << "ARL " << arl.crlNumber << " written to " << target.string() << ", next update "
-                   << isoTime(arl.nextUpdate) << "\n";
+                   << db::formatUtc(arl.nextUpdate) << "\n";
         return 0;
     };
     return cli::runCommandGroup("fmc-issue", "arl", "The root's list of revoked issuing CAs.",
@@ -217,14 +217,14 @@ int runAuditCommand(const std::vector<std::string>& args, std::ostream& out) {
         for (const db::AuditEntry& entry : entries) {
             if (jsonWanted(*values)) {
                 array.push_back({{"sequence", entry.sequence},
-                                 {"time", isoTime(entry.at)},
+                                 {"time", db::formatUtc(entry.at)},
                                  {"operator", entry.operatorName},
                                  {"action", entry.action},
                                  {"subject", entry.subject},
                                  {"details", nlohmann::json::parse(entry.detailsJson, nullptr, false)},
                                  {"hash", entry.hash}});
             } else {
-                output << entry.sequence << "  " << isoTime(entry.at) << "  " << entry.operatorName << "  "
+                output << entry.sequence << "  " << db::formatUtc(entry.at) << "  " << entry.operatorName << "  "
                        << entry.action << "  " << entry.subject << "  " << entry.detailsJson << "\n";
             }
         }

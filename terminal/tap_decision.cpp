@@ -1,6 +1,5 @@
 #include "terminal/tap_decision.hpp"
 
-#include "crypto/pki/certificate.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -42,9 +41,7 @@ Decision assessCard(const CardReading& reading, const pki::Verdict& verdict, cat
         decision.cardUuid = uuidToString(verdict.card->cardUuid);
         decision.entitlements = verdict.card->attributes.entitlements;
         decision.preferredLanguage = verdict.card->attributes.preferredLanguage;
-        // The certificate parsed, so its dates can be read.
-        decision.expires = std::chrono::floor<std::chrono::seconds>(
-            pki::Certificate::fromDer(reading.certificateDer).notAfter());
+        decision.expires = std::chrono::floor<std::chrono::seconds>(verdict.card->notAfter);
     }
     if (verdict.cardCrl) decision.crlAgeHours = std::round(verdict.cardCrl->ageHours * 100) / 100;
 

@@ -126,6 +126,7 @@ CardIdentity CardCertificateProfile::read(const Certificate& certificate) {
     identity.cardUuid = readCardUuid(native);
     identity.serialNumber = certificate.serialNumber();
     identity.attributes = readCardAttributes(native);
+    identity.notAfter = certificate.notAfter();
     return identity;
 }
 

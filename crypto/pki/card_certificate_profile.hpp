@@ -36,6 +36,7 @@ struct CardIdentity {
     CardUuid cardUuid{};
     Bytes serialNumber;
     CardAttributes attributes;
+    std::chrono::system_clock::time_point notAfter;  // when the card stops being valid
 };
 
 class CardCertificateProfile {

@@ -252,32 +252,37 @@ SecretBytes readSecretValue(const Module& module, CK_SESSION_HANDLE session, CK_
     return value.release();
 }
 
-SecretBytes createTokenSecret(std::string_view uri) {
-    const Pkcs11Uri parsed = parseSecretUri(uri);
+// Logs in to the URI's token, with the PIN checked afresh, and hands `work` the session.
+template <typename Work>
+SecretBytes withTokenSession(std::string_view uri, const Pkcs11Uri& parsed, Work&& work) {
     const SecretBytes pin = pinFromEnvironmentOrPrompt();
     const Module loaded(pkcs11ModulePath());
     const CK_SLOT_ID slot = slotOfToken(loaded, parsed.token);
     checkUserPin(loaded, slot, pin, uri);
     const UserSession session(loaded, slot, pin);
-    // Any object with the label, not only a secret key: the label must name one thing.
-    if (findObjectLabelled(loaded, session.handle(), parsed.object, std::nullopt))
-        throw KeyStoreError("token \"" + parsed.token + "\" already holds an object labelled \"" + parsed.object + "\"");
-    SecretBytes secret(randomBytes(stationSecretLength));
-    createSecretObject(loaded, session.handle(), parsed, secret);
-    return secret;
+    return work(loaded, session.handle());
+}
+
+SecretBytes createTokenSecret(std::string_view uri) {
+    const Pkcs11Uri parsed = parseSecretUri(uri);
+    return withTokenSession(uri, parsed, [&](const Module& loaded, CK_SESSION_HANDLE session) {
+        // Any object with the label, not only a secret key: the label must name one thing.
+        if (findObjectLabelled(loaded, session, parsed.object, std::nullopt))
+            throw KeyStoreError("token \"" + parsed.token + "\" already holds an object labelled \"" + parsed.object + "\"");
+        SecretBytes secret(randomBytes(stationSecretLength));
+        createSecretObject(loaded, session, parsed, secret);
+        return secret;
+    });
 }
 
 SecretBytes openTokenSecret(std::string_view uri) {
     const Pkcs11Uri parsed = parseSecretUri(uri);
-    const SecretBytes pin = pinFromEnvironmentOrPrompt();
-    const Module loaded(pkcs11ModulePath());
-    const CK_SLOT_ID slot = slotOfToken(loaded, parsed.token);
-    checkUserPin(loaded, slot, pin, uri);
-    const UserSession session(loaded, slot, pin);
-    const auto object = findObjectLabelled(loaded, session.handle(), parsed.object, CKO_SECRET_KEY);
-    if (!object)
-        throw KeyStoreError("token \"" + parsed.token + "\" holds no secret key labelled \"" + parsed.object + "\"");
-    return readSecretValue(loaded, session.handle(), *object, uri);
+    return withTokenSession(uri, parsed, [&](const Module& loaded, CK_SESSION_HANDLE session) {
+        const auto object = findObjectLabelled(loaded, session, parsed.object, CKO_SECRET_KEY);
+        if (!object)
+            throw KeyStoreError("token \"" + parsed.token + "\" holds no secret key labelled \"" + parsed.object + "\"");
+        return readSecretValue(loaded, session, *object, uri);
+    });
 }
 
 // ---- per-card derivation ---------------------------------------------------------------------
