@@ -6,6 +6,8 @@
 #include "crypto/pki/serial_number.hpp"
 #include "crypto/pki/x509_extensions.hpp"
 
+#include <openssl/cms.h>
+
 #include <climits>
 
 namespace fmc::crypto::pki {
@@ -57,6 +59,13 @@ void addCaExtensions(X509* certificate, X509* issuer, const char* basicConstrain
     addCertificateExtension(certificate, context, NID_subject_key_identifier, "hash");
     // A self-signed root may omit the AKI (RFC 5280 §4.2.1.1); subordinates must carry it.
     if (issuer != certificate) addCertificateExtension(certificate, context, NID_authority_key_identifier, "keyid:always");
+}
+
+// A CRL number or BaseCRLNumber as an INTEGER (0 <= n < 2^63 here; §5.2.3 allows up to 2^159).
+Asn1IntegerHandle crlNumberInteger(std::uint64_t number) {
+    Bytes bytes;
+    for (int shift = 56; shift >= 0; shift -= 8) bytes.push_back(static_cast<std::uint8_t>(number >> shift));
+    return toAsn1Integer(bytes);
 }
 
 void requireInside(const Certificate& issuer, std::chrono::system_clock::time_point notBefore,
@@ -114,6 +123,8 @@ Certificate CertificateAuthority::issueCardCertificate(const CardCertificateRequ
 
 RevocationList CertificateAuthority::issueRevocationList(const RevocationListRequest& request) const {
     if (request.nextUpdate <= request.thisUpdate) throw CertificateProfileError("CRL nextUpdate must follow thisUpdate");
+    if (request.baseCrlNumber && *request.baseCrlNumber >= request.crlNumber)
+        throw CertificateProfileError("a delta CRL's base must be an older CRL number (RFC 5280 §5.2.4)");
     X509CrlHandle crl(X509_CRL_new());
     if (!crl || X509_CRL_set_version(crl.get(), X509_CRL_VERSION_2) != 1 ||
         X509_CRL_set_issuer_name(crl.get(), X509_get_subject_name(certificate_.native())) != 1)
@@ -126,6 +137,8 @@ RevocationList CertificateAuthority::issueRevocationList(const RevocationListReq
     for (const RevokedCertificate& entry : request.entries) {
         if (entry.serialNumber.empty() || entry.serialNumber.size() > 20)
             throw CertificateProfileError("revoked serial number must be 1-20 octets");
+        if (entry.reason == RevocationReason::removeFromCrl && !request.baseCrlNumber)
+            throw CertificateProfileError("removeFromCRL belongs in delta CRLs only (RFC 5280 §5.3.1)");
         X509RevokedHandle revoked(X509_REVOKED_new());
         auto serial = toAsn1Integer(entry.serialNumber);
         auto date = toAsn1Time(entry.revocationDate);
@@ -143,18 +156,43 @@ RevocationList CertificateAuthority::issueRevocationList(const RevocationListReq
         static_cast<void>(revoked.release());
     }
     // §5.2.3 CRL number (non-critical, 0 <= n < 2^159) and §5.2.1 AKI.
-    const std::uint64_t number = request.crlNumber;
-    Bytes numberBytes;
-    for (int shift = 56; shift >= 0; shift -= 8) numberBytes.push_back(static_cast<std::uint8_t>(number >> shift));
-    auto crlNumber = toAsn1Integer(numberBytes);
+    auto crlNumber = crlNumberInteger(request.crlNumber);
     if (X509_CRL_add1_ext_i2d(crl.get(), NID_crl_number, crlNumber.get(), 0, 0) != 1)
         throwOpenSslError("adding the CRL number");
+    // §5.2.4: the deltaCRLIndicator is critical, so a verifier that cannot merge deltas
+    // refuses the list instead of taking a handful of changes for the whole list.
+    if (request.baseCrlNumber) {
+        auto base = crlNumberInteger(*request.baseCrlNumber);
+        if (X509_CRL_add1_ext_i2d(crl.get(), NID_delta_crl, base.get(), 1, 0) != 1)
+            throwOpenSslError("adding the delta CRL indicator");
+    }
     X509V3_CTX context;
     X509V3_set_ctx(&context, certificate_.native(), nullptr, nullptr, crl.get(), 0);
     addCrlExtension(crl.get(), context, NID_authority_key_identifier, "keyid:always");
     if (X509_CRL_sort(crl.get()) != 1) throwOpenSslError("sorting CRL entries");
     keys_->signRevocationList(crl.get());
     return RevocationList::adopt(crl.release());
+}
+
+Bytes CertificateAuthority::signCms(ByteView content) const {
+    if (content.size() > static_cast<std::size_t>(INT_MAX)) throw CryptoError("CMS content too large");
+    BioHandle input(BIO_new_mem_buf(content.data(), static_cast<int>(content.size())));
+    if (!input) throwOpenSslError("BIO_new_mem_buf");
+    // CMS_BINARY: the bytes are signed as they are (no MIME text canonicalization);
+    // CMS_NOSMIMECAP: no S/MIME capabilities attribute, which says nothing to a terminal.
+    // CMS_PARTIAL lets the signer be added with an explicit digest, then CMS_final signs.
+    constexpr unsigned flags = CMS_BINARY | CMS_NOSMIMECAP;
+    OpenSslHandle<CMS_ContentInfo, CMS_ContentInfo_free> cms(
+        CMS_sign(nullptr, nullptr, nullptr, nullptr, flags | CMS_PARTIAL));
+    if (!cms || CMS_add1_signer(cms.get(), certificate_.native(), keys_->signingKey(), EVP_sha256(), flags) == nullptr ||
+        CMS_final(cms.get(), input.get(), nullptr, flags) != 1)
+        throwOpenSslError("signing CMS content");
+    unsigned char* der = nullptr;
+    const int length = i2d_CMS_ContentInfo(cms.get(), &der);
+    if (length <= 0 || der == nullptr) throwOpenSslError("encoding CMS");
+    Bytes out(der, der + length);
+    OPENSSL_free(der);
+    return out;
 }
 
 } // namespace fmc::crypto::pki

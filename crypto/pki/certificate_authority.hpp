@@ -45,6 +45,11 @@ public:
     // nextUpdate is not after thisUpdate.
     [[nodiscard]] RevocationList issueRevocationList(const RevocationListRequest& request) const;
 
+    // `content` as a DER CMS SignedData (RFC 5652): content attached, SHA-256, this CA's
+    // certificate included, signed with the key store's key (a file or a token key alike).
+    // What the CRL index is (crl_index.hpp).
+    [[nodiscard]] Bytes signCms(ByteView content) const;
+
     [[nodiscard]] const Certificate& certificate() const { return certificate_; }
 
 private:

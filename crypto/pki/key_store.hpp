@@ -26,6 +26,9 @@ public:
     void signRevocationList(X509_CRL* crl) const;
 
 protected:
+    // CMS signing (CertificateAuthority::signCms) needs the handle itself: CMS_sign takes an
+    // EVP_PKEY and there is no in-place object to hand over as for certificates and CRLs.
+    friend class CertificateAuthority;
     // A handle OpenSSL can sign with. The store keeps ownership; a token-backed store
     // returns an engine key whose private part never leaves the token.
     [[nodiscard]] virtual EVP_PKEY* signingKey() const = 0;

@@ -36,6 +36,13 @@ public:
     using CryptoError::CryptoError;
 };
 
+// A delta CRL whose BaseCRLNumber is above the list held for its CA, or with no list held:
+// the terminal needs the complete CRL first (RFC 5280 §5.2.4).
+class DeltaCrlBaseError : public CryptoError {
+public:
+    using CryptoError::CryptoError;
+};
+
 // The passphrase does not decrypt the key file.
 class WrongPassphraseError : public CryptoError {
 public:

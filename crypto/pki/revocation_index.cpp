@@ -13,13 +13,15 @@ namespace fmc::crypto::pki {
 namespace {
 
 // RFC 5280 §5.2: a CRL with a critical extension we do not process must not be used. We
-// process the CRL number and the AKI; a delta CRL indicator or an issuing distribution
-// point (both always critical) therefore makes the CRL unusable here.
-void refuseUnprocessedCriticalExtensions(X509_CRL* crl) {
+// process the CRL number, the AKI and, when merging a delta (withDelta), the delta CRL
+// indicator; an issuing distribution point (always critical) makes the CRL unusable here,
+// and so does a delta CRL offered as a complete one.
+void refuseUnprocessedCriticalExtensions(X509_CRL* crl, bool deltaIndicatorProcessed = false) {
     const int count = X509_CRL_get_ext_count(crl);
     for (int i = 0; i < count; ++i) {
         X509_EXTENSION* extension = X509_CRL_get_ext(crl, i);
         const int nid = OBJ_obj2nid(X509_EXTENSION_get_object(extension));
+        if (nid == NID_delta_crl && deltaIndicatorProcessed) continue;
         if (X509_EXTENSION_get_critical(extension) == 1 && nid != NID_crl_number && nid != NID_authority_key_identifier)
             throw MalformedCrlError("CRL has a critical extension this verifier does not process");
     }
@@ -50,25 +52,11 @@ RevocationReason reasonOf(const X509_REVOKED* entry) {
     return *known;
 }
 
-} // namespace
-
-bool RevocationIndex::less(const Entry& left, const Entry& right) {
-    if (left.length != right.length) return left.length < right.length;
-    return std::memcmp(left.serial.data(), right.serial.data(), left.length) < 0;
-}
-
-RevocationIndex RevocationIndex::build(const RevocationList& crl, const Certificate& issuer) {
-    X509_CRL* native = crl.native();
-    if (X509_NAME_cmp(X509_CRL_get_issuer(native), X509_get_subject_name(issuer.native())) != 0)
-        throw UntrustedCrlError("CRL issuer is not " + issuer.subject());
-    EVP_PKEY* key = X509_get0_pubkey(issuer.native());
-    if (key == nullptr || X509_CRL_verify(native, key) != 1) {
-        ERR_clear_error();
-        throw UntrustedCrlError("CRL signature does not verify with " + issuer.subject());
-    }
-    refuseUnprocessedCriticalExtensions(native);
-
-    STACK_OF(X509_REVOKED)* revoked = X509_CRL_get_REVOKED(native);
+// Every entry of `crl` as an index entry (unsorted). removeFromCrl is accepted only when
+// `delta`: in a complete CRL it would list a card as revoked for being unlisted.
+template <typename Entry>
+std::vector<Entry> decodeEntries(X509_CRL* crl, bool delta) {
+    STACK_OF(X509_REVOKED)* revoked = X509_CRL_get_REVOKED(crl);
     const int count = sk_X509_REVOKED_num(revoked);
     std::vector<Entry> entries;
     entries.reserve(static_cast<std::size_t>(std::max(count, 0)));
@@ -88,10 +76,77 @@ RevocationIndex RevocationIndex::build(const RevocationList& crl, const Certific
         std::memcpy(entry.serial.data(), data, length);
         entry.length = static_cast<std::uint8_t>(length);
         entry.reason = reasonOf(revokedEntry);
+        if (entry.reason == RevocationReason::removeFromCrl && !delta)
+            throw MalformedCrlError("complete CRL with a removeFromCRL entry (delta CRLs only, RFC 5280 §5.3.1)");
         entries.push_back(entry);
     }
+    return entries;
+}
+
+} // namespace
+
+bool RevocationIndex::less(const Entry& left, const Entry& right) {
+    if (left.length != right.length) return left.length < right.length;
+    return std::memcmp(left.serial.data(), right.serial.data(), left.length) < 0;
+}
+
+RevocationIndex RevocationIndex::build(const RevocationList& crl, const Certificate& issuer) {
+    X509_CRL* native = crl.native();
+    if (X509_NAME_cmp(X509_CRL_get_issuer(native), X509_get_subject_name(issuer.native())) != 0)
+        throw UntrustedCrlError("CRL issuer is not " + issuer.subject());
+    EVP_PKEY* key = X509_get0_pubkey(issuer.native());
+    if (key == nullptr || X509_CRL_verify(native, key) != 1) {
+        ERR_clear_error();
+        throw UntrustedCrlError("CRL signature does not verify with " + issuer.subject());
+    }
+    if (crl.isDelta()) throw MalformedCrlError("a delta CRL is applied to a complete one (withDelta), not indexed alone");
+    refuseUnprocessedCriticalExtensions(native);
+    std::vector<Entry> entries = decodeEntries<Entry>(native, false);
     std::sort(entries.begin(), entries.end(), less);
     return RevocationIndex(issuer, crl.crlNumber(), crl.thisUpdate(), crl.nextUpdate(), std::move(entries));
+}
+
+RevocationIndex RevocationIndex::withDelta(const RevocationList& delta) const {
+    if (!delta.isDelta()) throw MalformedCrlError("a complete CRL is not a delta: import it instead");
+    X509_CRL* native = delta.native();
+    if (X509_NAME_cmp(X509_CRL_get_issuer(native), X509_get_subject_name(issuer_.native())) != 0)
+        throw UntrustedCrlError("delta CRL issuer is not " + issuer_.subject());
+    EVP_PKEY* key = X509_get0_pubkey(issuer_.native());
+    if (key == nullptr || X509_CRL_verify(native, key) != 1) {
+        ERR_clear_error();
+        throw UntrustedCrlError("delta CRL signature does not verify with " + issuer_.subject());
+    }
+    refuseUnprocessedCriticalExtensions(native, true);
+    // §5.2.4: a delta applies to any complete CRL numbered at or above its base; the lists
+    // merged so far are the complete CRL numbered crlNumber_.
+    if (*delta.baseCrlNumber() > crlNumber_)
+        throw DeltaCrlBaseError("delta CRL " + std::to_string(delta.crlNumber()) + " from " + delta.issuer() +
+                                " is based on CRL " + std::to_string(*delta.baseCrlNumber()) +
+                                ", newer than the held " + std::to_string(crlNumber_) + ": the complete CRL is needed");
+    if (delta.crlNumber() <= crlNumber_)
+        throw CrlNotNewerError("delta CRL number " + std::to_string(delta.crlNumber()) + " from " + delta.issuer() +
+                               " is not newer than the held " + std::to_string(crlNumber_));
+
+    std::vector<Entry> changes = decodeEntries<Entry>(native, true);
+    std::sort(changes.begin(), changes.end(), less);
+    const auto same = [](const Entry& left, const Entry& right) { return !less(left, right) && !less(right, left); };
+    if (std::adjacent_find(changes.begin(), changes.end(), same) != changes.end())
+        throw MalformedCrlError("delta CRL lists a serial twice");
+
+    // One merge pass over two sorted arrays: a change replaces or removes the held entry.
+    std::vector<Entry> merged;
+    merged.reserve(entries_.size() + changes.size());
+    auto held = entries_.begin();
+    for (const Entry& change : changes) {
+        while (held != entries_.end() && less(*held, change)) merged.push_back(*held++);
+        if (held != entries_.end() && same(*held, change)) ++held;
+        if (change.reason != RevocationReason::removeFromCrl) merged.push_back(change);
+    }
+    merged.insert(merged.end(), held, entries_.end());
+
+    RevocationIndex result(issuer_, delta.crlNumber(), delta.thisUpdate(), delta.nextUpdate(), std::move(merged));
+    result.completeCrlNumber_ = completeCrlNumber_;
+    return result;
 }
 
 std::optional<RevocationReason> RevocationIndex::find(ByteView serialNumber) const {
@@ -222,7 +277,7 @@ bool readEntry(Tlv entryTlv, Entry& entry) {
             const ByteView code = value->content;
             if (sawReason || code.size() != 3 || code[0] != 0x0A || code[1] != 0x01 || (code[2] & 0x80)) return false;
             const auto known = revocationReasonFromCode(code[2]);
-            if (!known) return false;
+            if (!known || *known == RevocationReason::removeFromCrl) return false;
             entry.reason = *known;
             sawReason = true;
         } else if (critical) {
@@ -277,6 +332,7 @@ std::optional<std::pair<RevocationIndex, RevocationList>> RevocationIndex::build
         Bytes headerDer;
         appendSequence(headerDer, {headerTbs, algorithm->whole, signature->whole});
         RevocationList header = RevocationList::fromDer(headerDer);
+        if (header.isDelta()) return std::nullopt;  // withDelta's business: the d2i path says so
         refuseUnprocessedCriticalExtensions(header.native());
 
         // The signature over the raw tbsCertList, as X509_CRL_verify would check it: ECDSA only.

@@ -34,10 +34,21 @@ public:
     // else, so that the caller takes the d2i path and reports the failure exactly as it would.
     static std::optional<std::pair<RevocationIndex, RevocationList>> buildFromDer(ByteView der, const TrustStore& trust);
 
+    // This index with the delta CRL `delta` applied (RFC 5280 §5.2.4): the delta's signature is
+    // verified with this index's issuer (UntrustedCrlError), its BaseCRLNumber must not exceed
+    // crlNumber() (DeltaCrlBaseError: the terminal needs the complete CRL) and its own number
+    // must exceed crlNumber() (CrlNotNewerError). New and changed entries replace, removeFromCrl
+    // entries remove. The result carries the delta's number and dates. A complete CRL passed
+    // here is MalformedCrlError.
+    [[nodiscard]] RevocationIndex withDelta(const RevocationList& delta) const;
+
     // The reason the serial (big-endian magnitude) is listed for, or nullopt.
     [[nodiscard]] std::optional<RevocationReason> find(ByteView serialNumber) const;
 
+    // The newest list applied: the complete CRL's number, or the last delta's.
     [[nodiscard]] std::uint64_t crlNumber() const { return crlNumber_; }
+    // The complete CRL under any deltas (equal to crlNumber() before a delta is applied).
+    [[nodiscard]] std::uint64_t completeCrlNumber() const { return completeCrlNumber_; }
     [[nodiscard]] std::chrono::system_clock::time_point thisUpdate() const { return thisUpdate_; }
     [[nodiscard]] std::chrono::system_clock::time_point nextUpdate() const { return nextUpdate_; }
     [[nodiscard]] std::size_t size() const { return entries_.size(); }
@@ -58,11 +69,12 @@ private:
 
     RevocationIndex(Certificate issuer, std::uint64_t crlNumber, std::chrono::system_clock::time_point thisUpdate,
                     std::chrono::system_clock::time_point nextUpdate, std::vector<Entry> entries)
-        : issuer_(std::move(issuer)), crlNumber_(crlNumber), thisUpdate_(thisUpdate), nextUpdate_(nextUpdate),
+        : issuer_(std::move(issuer)), crlNumber_(crlNumber), completeCrlNumber_(crlNumber), thisUpdate_(thisUpdate), nextUpdate_(nextUpdate),
           entries_(std::move(entries)) {}
 
     Certificate issuer_;
     std::uint64_t crlNumber_;
+    std::uint64_t completeCrlNumber_;
     std::chrono::system_clock::time_point thisUpdate_;
     std::chrono::system_clock::time_point nextUpdate_;
     std::vector<Entry> entries_;

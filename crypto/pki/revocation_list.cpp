@@ -13,6 +13,21 @@ namespace fmc::crypto::pki {
 
 namespace {
 
+// A non-negative INTEGER extension value that fits 63 bits (CRL number, BaseCRLNumber).
+std::uint64_t smallNumber(const ASN1_INTEGER* number, const char* what) {
+    Bytes magnitude;
+    try {
+        magnitude = integerMagnitude(number);
+    } catch (const CryptoError&) {
+        throw MalformedCrlError(std::string(what) + " is negative");
+    }
+    if (magnitude.size() > 8 || (magnitude.size() == 8 && magnitude[0] & 0x80))
+        throw MalformedCrlError(std::string(what) + " does not fit 63 bits");
+    std::uint64_t value = 0;
+    for (std::uint8_t byte : magnitude) value = value << 8 | byte;
+    return value;
+}
+
 std::uint64_t crlNumberOf(X509_CRL* crl) {
     int critical = 0;
     Asn1IntegerHandle number(static_cast<ASN1_INTEGER*>(X509_CRL_get_ext_d2i(crl, NID_crl_number, &critical, nullptr)));
@@ -20,12 +35,20 @@ std::uint64_t crlNumberOf(X509_CRL* crl) {
         ERR_clear_error();
         throw MalformedCrlError("CRL has no CRL number (RFC 5280 §5.2.3)");
     }
-    const Bytes magnitude = integerMagnitude(number.get());
-    if (magnitude.size() > 8 || (magnitude.size() == 8 && magnitude[0] & 0x80))
-        throw MalformedCrlError("CRL number does not fit 63 bits");
-    std::uint64_t value = 0;
-    for (std::uint8_t byte : magnitude) value = value << 8 | byte;
-    return value;
+    return smallNumber(number.get(), "CRL number");
+}
+
+// RFC 5280 §5.2.4: the deltaCRLIndicator is always critical and appears at most once.
+std::optional<std::uint64_t> baseCrlNumberOf(X509_CRL* crl) {
+    int critical = 0;
+    Asn1IntegerHandle base(static_cast<ASN1_INTEGER*>(X509_CRL_get_ext_d2i(crl, NID_delta_crl, &critical, nullptr)));
+    if (!base) {
+        ERR_clear_error();
+        if (critical == -1) return std::nullopt;
+        throw MalformedCrlError("CRL has an unreadable or repeated delta CRL indicator");
+    }
+    if (critical != 1) throw MalformedCrlError("delta CRL indicator is not critical (RFC 5280 §5.2.4)");
+    return smallNumber(base.get(), "BaseCRLNumber");
 }
 
 } // namespace
@@ -36,6 +59,10 @@ RevocationList::RevocationList(std::shared_ptr<X509_CRL> crl) : crl_(std::move(c
     if (next == nullptr) throw MalformedCrlError("CRL has no nextUpdate (RFC 5280 §5.1.2.5)");
     try {
         crlNumber_ = crlNumberOf(crl_.get());
+        baseCrlNumber_ = baseCrlNumberOf(crl_.get());
+        if (baseCrlNumber_ && *baseCrlNumber_ >= crlNumber_)
+            throw MalformedCrlError("delta CRL " + std::to_string(crlNumber_) + " names a base that is not older (" +
+                                    std::to_string(*baseCrlNumber_) + ")");
         thisUpdate_ = fromAsn1Time(X509_CRL_get0_lastUpdate(crl_.get()));
         nextUpdate_ = fromAsn1Time(next);
     } catch (const MalformedCrlError&) {

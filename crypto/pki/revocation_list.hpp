@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,6 +28,11 @@ struct RevocationListRequest {
     std::chrono::system_clock::time_point thisUpdate;
     std::chrono::system_clock::time_point nextUpdate;
     std::vector<RevokedCertificate> entries;
+    // Set: a delta CRL (RFC 5280 §5.2.4) against the complete CRL with this number, with the
+    // critical deltaCRLIndicator extension; its entries are the changes since that base
+    // (removeFromCRL for a card no longer listed). crlNumber shares the complete CRLs' sequence.
+    // (Initialized so that the existing four-field brace initializations stay warning-free.)
+    std::optional<std::uint64_t> baseCrlNumber = std::nullopt;
 };
 
 class RevocationList {
@@ -43,6 +49,9 @@ public:
     [[nodiscard]] std::chrono::system_clock::time_point thisUpdate() const { return thisUpdate_; }
     [[nodiscard]] std::chrono::system_clock::time_point nextUpdate() const { return nextUpdate_; }
     [[nodiscard]] std::string issuer() const;
+    // The deltaCRLIndicator's BaseCRLNumber for a delta CRL; nullopt for a complete CRL.
+    [[nodiscard]] std::optional<std::uint64_t> baseCrlNumber() const { return baseCrlNumber_; }
+    [[nodiscard]] bool isDelta() const { return baseCrlNumber_.has_value(); }
     // Decodes every entry; throws MalformedCrlError for a negative serial or an unknown reason.
     [[nodiscard]] std::vector<RevokedCertificate> entries() const;
 
@@ -52,6 +61,7 @@ private:
     explicit RevocationList(std::shared_ptr<X509_CRL> crl);
     std::shared_ptr<X509_CRL> crl_;
     std::uint64_t crlNumber_ = 0;
+    std::optional<std::uint64_t> baseCrlNumber_;
     std::chrono::system_clock::time_point thisUpdate_;
     std::chrono::system_clock::time_point nextUpdate_;
 };

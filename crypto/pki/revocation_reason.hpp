@@ -14,12 +14,14 @@ enum class RevocationReason : std::uint8_t {
     superseded = 4,
     cessationOfOperation = 5,
     certificateHold = 6,  // a suspension: the card leaves the list again when reinstated
+    removeFromCrl = 8,    // delta CRLs only: the serial is no longer listed (a hold released)
     privilegeWithdrawn = 9,
     aaCompromise = 10,
 };
 
 [[nodiscard]] std::string_view revocationReasonName(RevocationReason reason);
-// nullopt for values RFC 5280 does not define (7 is unused, 8 removeFromCRL is delta-only).
+// nullopt for values RFC 5280 does not define (7 is unused). removeFromCrl (8) decodes here;
+// a complete CRL carrying it is refused where it is indexed.
 [[nodiscard]] std::optional<RevocationReason> revocationReasonFromCode(long code);
 
 } // namespace fmc::crypto::pki

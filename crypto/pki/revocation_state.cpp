@@ -22,7 +22,14 @@ std::string RevocationState::keyOf(X509* ca) {
 const RevocationIndex& RevocationState::importCrl(const TrustStore& trust, const RevocationList& crl) {
     const Certificate* signer = trust.findCrlSigner(crl);
     if (signer == nullptr) throw UntrustedCrlError("no trusted CA signed the CRL from " + crl.issuer());
-    return adopt(RevocationIndex::build(crl, *signer), crl);
+    if (!crl.isDelta()) return adopt(RevocationIndex::build(crl, *signer), crl);
+    const auto held = indexes_.find(keyOf(signer->native()));
+    if (held == indexes_.end())
+        throw DeltaCrlBaseError("delta CRL " + std::to_string(crl.crlNumber()) + " from " + crl.issuer() +
+                                " but no CRL of that CA is held: the complete CRL is needed");
+    // withDelta builds a new index, so any error leaves the held one as it was.
+    held->second = held->second.withDelta(crl);
+    return held->second;
 }
 
 const RevocationIndex& RevocationState::adopt(RevocationIndex index, const RevocationList& crl) {

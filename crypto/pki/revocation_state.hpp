@@ -15,9 +15,11 @@ namespace fmc::crypto::pki {
 
 class RevocationState {
 public:
-    // Throws MalformedCrlError, UntrustedCrlError (no CA in `trust` signed it), or
-    // CrlNotNewerError (its CRL number is not above the one held for that CA; RFC 5280
-    // §5.2.3). On any error the state is unchanged.
+    // A complete CRL replaces the one held for its CA; a delta CRL is applied to it
+    // (RevocationIndex::withDelta). Throws MalformedCrlError, UntrustedCrlError (no CA in
+    // `trust` signed it), CrlNotNewerError (its CRL number is not above the one held for that
+    // CA; RFC 5280 §5.2.3) or DeltaCrlBaseError (a delta with no held list it applies to).
+    // On any error the state is unchanged.
     const RevocationIndex& importCrl(const TrustStore& trust, const RevocationList& crl);
     // From DER a large list never becomes 1M X509_REVOKED objects (RevocationIndex::buildFromDer);
     // the outcome, errors included, is the same as importing RevocationList::fromDer(der).

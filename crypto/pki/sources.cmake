@@ -9,6 +9,8 @@ target_sources(fmc_crypto PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/card_verifier.cpp
   ${CMAKE_CURRENT_LIST_DIR}/certificate.cpp
   ${CMAKE_CURRENT_LIST_DIR}/certificate_authority.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/crl_delta.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/crl_index.cpp
   ${CMAKE_CURRENT_LIST_DIR}/encrypted_file_key_store.cpp
   ${CMAKE_CURRENT_LIST_DIR}/key_store.cpp
   ${CMAKE_CURRENT_LIST_DIR}/key_store_factory.cpp
@@ -26,6 +28,9 @@ target_sources(fmc_crypto PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/verdict.cpp
   ${CMAKE_CURRENT_LIST_DIR}/x509_extensions.cpp
 )
+
+# The signed CRL index (crl_index.cpp) is JSON.
+target_link_libraries(fmc_crypto PRIVATE nlohmann_json::nlohmann_json)
 
 # The PKCS#11 key store: libp11 (its OpenSSL engine signs with the token key) and p11-kit's
 # PKCS#11 header (key generation talks to the module directly; the module is dlopen'ed).

@@ -11,3 +11,10 @@ fmc_add_catch_test(fmc_pki_tests
     ${CMAKE_CURRENT_LIST_DIR}/pki_pkcs11_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/pki_station_secret_test.cpp
   LIBS fmc_crypto)
+
+# Issue 7: delta CRLs and the signed CRL index that `crl publish --dir` / `crl sync` exchange.
+fmc_add_catch_test(fmc_pki_crl_tests
+  SOURCES
+    ${CMAKE_CURRENT_LIST_DIR}/pki_delta_crl_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/pki_crl_index_test.cpp
+  LIBS fmc_crypto nlohmann_json::nlohmann_json)

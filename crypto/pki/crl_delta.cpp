@@ -1,0 +1,74 @@
+#include "crypto/pki/crl_delta.hpp"
+
+#include <algorithm>
+#include <map>
+
+namespace fmc::crypto::pki {
+
+namespace {
+
+// Serials compare as numbers: shorter magnitudes first, then byte by byte. Leading zeros
+// are dropped so "00 81" and "81" are the same card.
+Bytes canonicalSerial(const Bytes& serial) {
+    const auto first = std::find_if(serial.begin(), serial.end(), [](std::uint8_t byte) { return byte != 0; });
+    return Bytes(first, serial.end());
+}
+
+struct SerialLess {
+    bool operator()(const Bytes& left, const Bytes& right) const {
+        if (left.size() != right.size()) return left.size() < right.size();
+        return left < right;
+    }
+};
+
+using BySerial = std::map<Bytes, const RevokedCertificate*, SerialLess>;
+
+BySerial bySerial(const std::vector<RevokedCertificate>& entries) {
+    BySerial out;
+    for (const RevokedCertificate& entry : entries) out[canonicalSerial(entry.serialNumber)] = &entry;
+    return out;
+}
+
+} // namespace
+
+std::vector<RevokedCertificate> deltaEntries(const std::vector<RevokedCertificate>& base,
+                                             const std::vector<RevokedCertificate>& current,
+                                             std::chrono::system_clock::time_point removedAt,
+                                             const std::vector<RevokedCertificate>& listedBetween) {
+    const BySerial before = bySerial(base);
+    const BySerial after = bySerial(current);
+    std::vector<RevokedCertificate> out;
+    // Listed in between but in neither end: removed for the terminals that hold such a list.
+    // (A serial in `base` or `current` is handled by the walk below.)
+    for (const auto& [serial, entry] : bySerial(listedBetween))
+        if (!before.contains(serial) && !after.contains(serial))
+            out.push_back({entry->serialNumber, removedAt, RevocationReason::removeFromCrl});
+    const std::size_t betweenCount = out.size();
+    // Both maps are sorted by serial: one merge walk emits the changes in serial order.
+    auto old = before.begin();
+    auto now = after.begin();
+    const SerialLess less;
+    while (old != before.end() || now != after.end()) {
+        if (now == after.end() || (old != before.end() && less(old->first, now->first))) {
+            out.push_back({old->second->serialNumber, removedAt, RevocationReason::removeFromCrl});
+            ++old;
+        } else if (old == before.end() || less(now->first, old->first)) {
+            out.push_back(*now->second);
+            ++now;
+        } else {
+            // Listed in both: a changed reason (a hold made permanent) or date (a new hold) is news.
+            if (old->second->reason != now->second->reason || old->second->revocationDate != now->second->revocationDate)
+                out.push_back(*now->second);
+            ++old;
+            ++now;
+        }
+    }
+    if (betweenCount > 0) {
+        std::sort(out.begin(), out.end(), [&](const RevokedCertificate& left, const RevokedCertificate& right) {
+            return less(canonicalSerial(left.serialNumber), canonicalSerial(right.serialNumber));
+        });
+    }
+    return out;
+}
+
+} // namespace fmc::crypto::pki
