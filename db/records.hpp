@@ -121,12 +121,28 @@ struct Revocation {
     std::string operatorName;
 };
 
+// How a CRL went out, for its audit entry only: the published_crl row does not keep it, so a
+// PublishedCrl read back from the registry has it empty.
+struct CrlPublication {
+    std::string destination;                         // the file or folder it was written to
+    std::optional<std::int64_t> deltaBaseCrlNumber;  // the delta CRL issued with it, if any
+};
+
 struct PublishedCrl {
     std::string issuerId;
     std::int64_t crlNumber = 0;  // strictly increasing per issuer
     Timestamp thisUpdate{};
     Timestamp nextUpdate{};
     Bytes der;
+    CrlPublication publication = {};
+};
+
+// A published CRL without its DER: enough to choose a delta CRL's base.
+struct PublishedCrlHeader {
+    std::int64_t crlNumber = 0;
+    Timestamp thisUpdate{};
+    Timestamp nextUpdate{};
+    bool operator==(const PublishedCrlHeader&) const = default;
 };
 
 // One link of the hash chain. hash = SHA-256 over the canonical encoding of every other

@@ -76,6 +76,10 @@ public:
     // Throws CrlNumberError unless the number is greater than every earlier one of the issuer.
     virtual void recordPublishedCrl(const PublishedCrl& crl, const Operator& by) = 0;
     [[nodiscard]] virtual std::optional<PublishedCrl> latestCrl(std::string_view issuerId) = 0;
+    // Every CRL the issuer published, oldest first, without the DER.
+    [[nodiscard]] virtual std::vector<PublishedCrlHeader> listPublishedCrls(std::string_view issuerId) = 0;
+    [[nodiscard]] virtual std::optional<PublishedCrl> findPublishedCrl(std::string_view issuerId,
+                                                                       std::int64_t crlNumber) = 0;
 
     // --- station settings (e.g. where the station secret lives; never the secret itself) ---
     virtual void setSetting(std::string_view key, std::string_view value, const Operator& by) = 0;

@@ -53,6 +53,9 @@ public:
     [[nodiscard]] std::int64_t nextCrlNumber(std::string_view issuerId) override;
     void recordPublishedCrl(const PublishedCrl& crl, const Operator& by) override;
     [[nodiscard]] std::optional<PublishedCrl> latestCrl(std::string_view issuerId) override;
+    [[nodiscard]] std::vector<PublishedCrlHeader> listPublishedCrls(std::string_view issuerId) override;
+    [[nodiscard]] std::optional<PublishedCrl> findPublishedCrl(std::string_view issuerId,
+                                                               std::int64_t crlNumber) override;
 
     void setSetting(std::string_view key, std::string_view value, const Operator& by) override;
     [[nodiscard]] std::optional<std::string> setting(std::string_view key) override;

@@ -152,9 +152,11 @@ void SqliteRegistry::recordPublishedCrl(const PublishedCrl& crl, const Operator&
             .bind(4, toUnixSeconds(crl.nextUpdate))
             .bindBlob(5, crl.der)
             .step();
-        const nlohmann::json details{{"crl_number", crl.crlNumber},
-                                     {"this_update", toUnixSeconds(crl.thisUpdate)},
-                                     {"next_update", toUnixSeconds(crl.nextUpdate)}};
+        nlohmann::json details{{"crl_number", crl.crlNumber},
+                               {"this_update", toUnixSeconds(crl.thisUpdate)},
+                               {"next_update", toUnixSeconds(crl.nextUpdate)}};
+        if (!crl.publication.destination.empty()) details["destination"] = crl.publication.destination;
+        if (crl.publication.deltaBaseCrlNumber) details["delta_base_crl_number"] = *crl.publication.deltaBaseCrlNumber;
         appendAudit(by, "crl.publish", crl.issuerId, details.dump());
     });
 }
@@ -163,6 +165,25 @@ std::optional<PublishedCrl> SqliteRegistry::latestCrl(std::string_view issuerId)
     Statement query = db_.prepare("SELECT issuer_id, crl_number, this_update, next_update, der FROM published_crl"
                                   " WHERE issuer_id = ? ORDER BY crl_number DESC LIMIT 1");
     query.bind(1, issuerId);
+    if (!query.step()) return std::nullopt;
+    return readCrl(query);
+}
+
+std::vector<PublishedCrlHeader> SqliteRegistry::listPublishedCrls(std::string_view issuerId) {
+    Statement query = db_.prepare("SELECT crl_number, this_update, next_update FROM published_crl"
+                                  " WHERE issuer_id = ? ORDER BY crl_number");
+    query.bind(1, issuerId);
+    std::vector<PublishedCrlHeader> headers;
+    while (query.step())
+        headers.push_back({query.columnInt(1), fromUnixSeconds(query.columnInt(2)), fromUnixSeconds(query.columnInt(3))});
+    return headers;
+}
+
+std::optional<PublishedCrl> SqliteRegistry::findPublishedCrl(std::string_view issuerId, std::int64_t crlNumber) {
+    Statement query = db_.prepare("SELECT issuer_id, crl_number, this_update, next_update, der FROM published_crl"
+                                  " WHERE issuer_id = ? AND crl_number = ?");
+    query.bind(1, issuerId);
+    query.bind(2, crlNumber);
     if (!query.step()) return std::nullopt;
     return readCrl(query);
 }

@@ -1,10 +1,8 @@
 #include "issuance/card_lifecycle.hpp"
 
 #include "crypto/file_io.hpp"
-#include "crypto/pki/certificate_authority.hpp"
 #include "db/registry_errors.hpp"
 
-#include <nlohmann/json.hpp>
 
 namespace fmc::issuance {
 
@@ -40,34 +38,19 @@ db::Card reinstateCard(Station& station, std::string_view serial, const db::Oper
 
 PublishedCrlSummary publishCrl(Station& station, const std::filesystem::path& target, int hours,
                                const db::Operator& by) {
-    if (hours < 1 || hours > 24 * 31) throw StationError("--hours must be between 1 and 744");
-    db::Registry& registry = station.registry();
-    const pki::CertificateAuthority& ca = station.issuingCa();
-    const std::string issuerId = station.issuerId();
-
-    PublishedCrlSummary summary;
-    pki::RevocationListRequest request;
-    for (const db::Revocation& revocation : registry.listRevocations()) {
-        request.entries.push_back({fromHex(revocation.serial), revocation.revokedAt, publishedReason(revocation.reason)});
-        ++summary.revoked;
-    }
-    for (const db::Card& card : registry.listCards(db::CardFilter{{}, db::CardStatus::suspended, {}})) {
-        request.entries.push_back({fromHex(card.serial()), card.updatedAt, pki::RevocationReason::certificateHold});
-        ++summary.suspended;
-    }
+    // The usual mistakes (no such folder, read-only) stop here, before a number is recorded.
+    const std::filesystem::path folder = target.has_parent_path() ? target.parent_path() : ".";
+    requireWritableFolder(folder);
     const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-    summary.crlNumber = registry.nextCrlNumber(issuerId);
-    summary.thisUpdate = now;
-    summary.nextUpdate = now + std::chrono::hours(hours);
-    request.crlNumber = static_cast<std::uint64_t>(summary.crlNumber);
-    request.thisUpdate = summary.thisUpdate;
-    request.nextUpdate = summary.nextUpdate;
-    const pki::RevocationList crl = ca.issueRevocationList(request);
-    const Bytes der = crl.der();
-    writeFileAtomically(target, ByteView(der), 0644);
-    registry.recordPublishedCrl(db::PublishedCrl{issuerId, summary.crlNumber, summary.thisUpdate, summary.nextUpdate, der},
-                                by);
-    return summary;
+    const CompleteCrl crl = signCompleteCrl(station, now, hours);
+    recordCompleteCrl(station, crl, db::CrlPublication{target.string(), std::nullopt}, by);
+    try {
+        writeFileAtomically(target, ByteView(crl.der), 0644);
+    } catch (const FileError& error) {
+        throw StationError(std::string(error.what()) + " (CRL " + std::to_string(crl.summary.crlNumber) +
+                           " is recorded, so its number is used up; publish again)");
+    }
+    return crl.summary;
 }
 
 } // namespace fmc::issuance

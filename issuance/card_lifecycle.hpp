@@ -4,6 +4,7 @@
 // terminals about all of it.
 #include "crypto/pki/revocation_reason.hpp"
 #include "db/records.hpp"
+#include "issuance/crl_publication.hpp"
 #include "issuance/station.hpp"
 
 #include <array>
@@ -22,16 +23,9 @@ db::Card revokeCard(Station& station, std::string_view serial, std::string_view 
 db::Card suspendCard(Station& station, std::string_view serial, const db::Operator& by);
 db::Card reinstateCard(Station& station, std::string_view serial, const db::Operator& by);
 
-struct PublishedCrlSummary {
-    std::int64_t crlNumber = 0;
-    db::Timestamp thisUpdate{};
-    db::Timestamp nextUpdate{};
-    std::size_t revoked = 0;    // entries for revoked cards and never-used serials
-    std::size_t suspended = 0;  // certificateHold entries
-};
-
-// Signs a CRL over every revocation and suspension and writes it (DER) to `target`, then
-// records it; the CRL number only counts as used once the file is safely written.
+// Signs a CRL over every revocation and suspension, records it, then writes it (DER) to
+// `target`. Recording comes first so that the number never names two different lists: when
+// the write fails the number is used up and the next publish takes the one after.
 PublishedCrlSummary publishCrl(Station& station, const std::filesystem::path& target, int hours,
                                const db::Operator& by);
 

@@ -3,8 +3,10 @@
 #include "card/exit_codes.hpp"
 #include "cli/command_arguments.hpp"
 #include "crypto/file_io.hpp"
+#include "crypto/pki/crl_index.hpp"
 #include "issuance/card_lifecycle.hpp"
 #include "issuance/command_support.hpp"
+#include "issuance/crl_publication.hpp"
 #include "issuance/station_setup.hpp"
 
 #include <iostream>
@@ -116,19 +118,86 @@ int runRootKeyCommand(const std::vector<std::string>& args, std::ostream& out) {
                                 args, out);
 }
 
+namespace {
+
+nlohmann::json listFileJson(const std::optional<PublishedListFile>& file) {
+    if (!file) return nullptr;
+    return {{"file", file->file}, {"crl_number", file->crlNumber}, {"size", file->size}, {"entries", file->entries}};
+}
+
+void printFolderPublication(const FolderPublication& published, const std::filesystem::path& folder, bool json,
+                            std::ostream& output) {
+    const PublishedCrlSummary& crl = published.complete;
+    if (json) {
+        output << nlohmann::json{{"dir", folder.string()},
+                                 {"ca_dir", published.caFolder.string()},
+                                 {"crl_number", crl.crlNumber},
+                                 {"base_crl_number", published.baseCrlNumber ? nlohmann::json(*published.baseCrlNumber)
+                                                                             : nlohmann::json(nullptr)},
+                                 {"this_update", db::formatUtc(crl.thisUpdate)},
+                                 {"next_update", db::formatUtc(crl.nextUpdate)},
+                                 {"revoked", crl.revoked},
+                                 {"suspended", crl.suspended},
+                                 {"full", listFileJson(published.full)},
+                                 {"delta", listFileJson(published.delta)},
+                                 {"arl", listFileJson(published.arl)},
+                                 {"index", {{"file", crypto::pki::kCrlIndexFileName}, {"size", published.indexSize}}},
+                                 {"removed", published.removed}}
+                      .dump()
+               << "\n";
+        return;
+    }
+    const std::string where = published.caFolder.string() + "/";
+    output << "complete CRL " << crl.crlNumber << "  " << where << published.full.file << "  " << published.full.size
+           << " bytes, " << crl.revoked << " revoked, " << crl.suspended << " suspended\n";
+    if (published.delta)
+        output << "delta CRL " << crl.crlNumber << " (base " << *published.baseCrlNumber << ")  " << where
+               << published.delta->file << "  " << published.delta->size << " bytes, " << published.delta->entries
+               << " changes\n";
+    else
+        output << "no delta CRL: the first list this CA publishes\n";
+    if (published.arl)
+        output << "root ARL " << published.arl->crlNumber << "  " << where << published.arl->file << "  "
+               << published.arl->size << " bytes, " << published.arl->entries << " revoked CAs\n";
+    output << "index  " << where << crypto::pki::kCrlIndexFileName << "  " << published.indexSize
+           << " bytes, next update " << db::formatUtc(crl.nextUpdate) << "\n";
+    for (const std::string& name : published.removed) output << "removed " << where << name << "\n";
+}
+
+} // namespace
+
 int runCrlCommand(const std::vector<std::string>& args, std::ostream& out) {
     auto publish = [](const std::vector<std::string>& rest, std::ostream& output) {
         po::options_description options(
-            "Usage: fmc-issue crl publish --out FILE [--hours N]\n"
-            "Signs a CRL (DER) listing every revoked and suspended card; terminals import it with\n"
-            "'fmc-terminal crl import'. nextUpdate is N hours away (default 24).\n\nOptions");
-        options.add_options()("out,o", po::value<std::string>()->required()->value_name("FILE"), "target file")(
-            "hours", po::value<int>()->value_name("N"), "hours until nextUpdate");
+            "Usage: fmc-issue crl publish (--out FILE | --dir DIR) [--hours N] [--delta-window HOURS]\n"
+            "Signs a CRL (DER) listing every revoked and suspended card; nextUpdate is N hours away\n"
+            "(default 24). --out writes that one file, for 'fmc-terminal crl import'. --dir keeps the\n"
+            "published folder for 'fmc-terminal crl sync': DIR/<issuing CA key id>/ gets full-N.crl,\n"
+            "delta-N.crl (the changes since the oldest list published within the delta window,\n"
+            "default 24 hours), the root's ARL arl-M.crl and the signed index.cms; lists no index of\n"
+            "the last three names are deleted. Serve DIR as it is from any static web server.\n\nOptions");
+        options.add_options()("out,o", po::value<std::string>()->value_name("FILE"), "target file")(
+            "dir", po::value<std::string>()->value_name("DIR"), "the published folder")(
+            "hours", po::value<int>()->value_name("N"), "hours until nextUpdate")(
+            "delta-window", po::value<int>()->value_name("HOURS"),
+            "with --dir: terminals that synced within HOURS can apply the delta (default 24)");
         addStationOptions(options, true);
         const auto values = cli::parseCommandArguments(rest, options, {}, output);
         if (!values) return 0;
+        if (values->count("out") == values->count("dir"))
+            throw po::error("give exactly one of --out FILE and --dir DIR");
+        if (values->count("delta-window") && !values->count("dir"))
+            throw po::error("--delta-window goes with --dir");
         Station station = openStation(*values);
         const int hours = values->count("hours") ? (*values)["hours"].as<int>() : station.config().defaultCrlHours;
+        if (values->count("dir")) {
+            const std::filesystem::path folder = requiredPath(*values, "dir");
+            const int window = values->count("delta-window") ? (*values)["delta-window"].as<int>()
+                                                             : kDefaultDeltaWindowHours;
+            const FolderPublication published = publishCrlFolder(station, folder, hours, window, operatorOf(*values));
+            printFolderPublication(published, folder, jsonWanted(*values), output);
+            return 0;
+        }
         const std::filesystem::path target = requiredPath(*values, "out");
         const PublishedCrlSummary crl = publishCrl(station, target, hours, operatorOf(*values));
         if (jsonWanted(*values)) {
@@ -147,7 +216,8 @@ int runCrlCommand(const std::vector<std::string>& args, std::ostream& out) {
         return 0;
     };
     return cli::runCommandGroup("fmc-issue", "crl", "Revocation lists for terminals.",
-                                {{"publish", "sign and write the current CRL", publish}}, args, out);
+                                {{"publish", "sign and write the current CRL (one file, or the published folder)", publish}},
+                                args, out);
 }
 
 int runArlCommand(const std::vector<std::string>& args, std::ostream& out) {

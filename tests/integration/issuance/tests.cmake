@@ -3,3 +3,4 @@
 fmc_add_script_test(issuance_flow ${CMAKE_CURRENT_LIST_DIR}/issuance_flow.sh REAL_STACK)
 fmc_add_script_test(issuance_faults ${CMAKE_CURRENT_LIST_DIR}/issuance_faults.sh REAL_STACK)
 fmc_add_script_test(issuance_pkcs11 ${CMAKE_CURRENT_LIST_DIR}/issuance_pkcs11.sh REAL_STACK)
+fmc_add_script_test(crl_publish ${CMAKE_CURRENT_LIST_DIR}/crl_publish.sh REAL_STACK)
