@@ -19,12 +19,55 @@ constexpr std::chrono::milliseconds kPollInterval{500};
 
 } // namespace
 
-OfflineVerifier::OfflineVerifier(const TerminalHome& home, std::chrono::seconds maxCrlAge) : trust_(home.loadTrust()) {
-    revocations_ = home.loadRevocations(trust_, problems_);
+namespace {
+
+// The crls folder's modification time: changed by every file renamed into it or removed from
+// it, which is how TerminalHome stores and replaces lists (nanoseconds on ext4, tmpfs).
+std::optional<std::filesystem::file_time_type> stampOf(const std::filesystem::path& folder) {
+    std::error_code error;
+    const auto stamp = std::filesystem::last_write_time(folder, error);
+    if (error) return std::nullopt;
+    return stamp;
+}
+
+} // namespace
+
+OfflineVerifier::OfflineVerifier(const TerminalHome& home, std::chrono::seconds maxCrlAge)
+    : home_(home), trust_(home.loadTrust()) {
     verifier_ = std::make_unique<pki::CardVerifier>(trust_, maxCrlAge);
+    const std::lock_guard lock(mutex_);
+    load();
+}
+
+void OfflineVerifier::load() const {
+    // The stamp first: a change while loading makes the next check load again.
+    loadedStamp_ = stampOf(home_.crlDirectory());
+    std::vector<std::string> problems;
+    revocations_ = home_.loadRevocations(trust_, problems);
+    problems_ = std::move(problems);
+    ++loadCount_;
+}
+
+bool OfflineVerifier::reloadIfChanged() const {
+    const std::lock_guard lock(mutex_);
+    if (stampOf(home_.crlDirectory()) == loadedStamp_) return false;
+    load();
+    return true;
+}
+
+const std::vector<std::string>& OfflineVerifier::problems() const {
+    const std::lock_guard lock(mutex_);
+    return problems_;
+}
+
+std::size_t OfflineVerifier::loadCount() const {
+    const std::lock_guard lock(mutex_);
+    return loadCount_;
 }
 
 pki::Verdict OfflineVerifier::verify(const CardReading& reading, std::chrono::system_clock::time_point at) const {
+    (void)reloadIfChanged();
+    const std::lock_guard lock(mutex_);
     return verifier_->verify(reading.certificateDer, at, revocations_, reading.challenge, reading.signature);
 }
 

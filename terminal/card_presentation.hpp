@@ -12,7 +12,9 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <filesystem>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,7 +25,10 @@ class PcscContext;
 
 namespace fmc::terminal {
 
-// Trust anchors, CRLs and the verifier (with its cached issuer checks), loaded once.
+// Trust anchors, CRLs and the verifier (with its cached issuer checks), loaded once; the CRLs
+// are loaded again when the terminal folder's crls/ changed (a `crl sync` or `crl import` by
+// another process), so a running watch or kiosk uses new lists from its next card on. The
+// check is one stat() per card.
 class OfflineVerifier {
 public:
     OfflineVerifier(const TerminalHome& home, std::chrono::seconds maxCrlAge);
@@ -31,14 +36,27 @@ public:
     OfflineVerifier& operator=(const OfflineVerifier&) = delete;
 
     [[nodiscard]] crypto::pki::Verdict verify(const CardReading& reading, std::chrono::system_clock::time_point at) const;
-    // Stored CRLs that no longer verified when loaded (their CA then counts as without CRL).
-    [[nodiscard]] const std::vector<std::string>& problems() const { return problems_; }
+    // Stored CRLs that no longer verified when last loaded (their CA then counts as without
+    // CRL). The reference stays valid until the next reload (the next verify, on this thread).
+    [[nodiscard]] const std::vector<std::string>& problems() const;
+    // Reloads the CRLs if crls/ changed since they were loaded; true when it did.
+    bool reloadIfChanged() const;
+    // How many times the CRLs were loaded (1 after construction).
+    [[nodiscard]] std::size_t loadCount() const;
 
 private:
+    // Called with mutex_ held.
+    void load() const;
+
+    TerminalHome home_;
     crypto::pki::TrustStore trust_;
-    std::vector<std::string> problems_;
-    crypto::pki::RevocationState revocations_;
     std::unique_ptr<crypto::pki::CardVerifier> verifier_;
+    // verify() may run on another thread than the one reading loadCount().
+    mutable std::mutex mutex_;
+    mutable std::vector<std::string> problems_;
+    mutable crypto::pki::RevocationState revocations_;
+    mutable std::optional<std::filesystem::file_time_type> loadedStamp_;
+    mutable std::size_t loadCount_ = 0;
 };
 
 // A card read from a reader, or why it could not be.

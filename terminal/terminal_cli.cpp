@@ -13,10 +13,10 @@ int runTerminalCli(const std::vector<std::string>& args, std::ostream& out, std:
         "service is unlocked. The terminal folder is --home DIR or $FMC_TERMINAL_HOME.\n"
         "Exit codes: 0 ok or granted, 1 denied, 2 error (check: also no card), 3 pcscd down,\n"
         "4 no reader, 5 no card, 6 card error, 64 usage, 65 refused input (a CRL that is forged,\n"
-        "older or malformed), 75 busy.",
+        "older or malformed), 75 busy or a CRL source unreachable (try again later).",
         {
             {"setup", "prepare the terminal folder (trust anchors, services)", runSetupCommand},
-            {"crl", "import a CRL or ARL", runCrlCommand},
+            {"crl", "import or sync CRLs and the ARL", runCrlCommand},
             {"check", "decide for the card in a reader", runCheckCommand},
             {"watch", "decide for every card presented, until stopped", runWatchCommand},
             {"kiosk", "serve the merchants' self-service page", runKioskCommand},

@@ -4,9 +4,12 @@
 #include "card/pcsc/pcsc_context.hpp"
 #include "card/pcsc/pcsc_error.hpp"
 #include "cli/command_arguments.hpp"
+#include "crypto/pki/crl_index.hpp"
 #include "crypto/pki/pki_errors.hpp"
 #include "db/database.hpp"
 #include "db/tap_log.hpp"
+#include "terminal/crl_source.hpp"
+#include "terminal/crl_sync.hpp"
 #include "terminal/decision_output.hpp"
 #include "terminal/kiosk_server.hpp"
 #include "terminal/service_point.hpp"
@@ -15,6 +18,7 @@
 #include <cmath>
 #include <csignal>
 #include <iostream>
+#include <thread>
 
 namespace po = boost::program_options;
 
@@ -49,6 +53,82 @@ void printDecision(std::ostream& out, const Decision& decision, bool json) {
 std::atomic<bool> stopRequested{false};
 extern "C" void requestStop(int) { stopRequested = true; }
 
+// `crl sync`: one round, or a round every --every minutes until SIGINT/SIGTERM.
+int syncCrls(const std::vector<std::string>& rest, std::ostream& output) {
+    po::options_description options(
+        "Usage: fmc-terminal crl sync URL | --dir DIR [--every MINUTES] [--timeout SECONDS]\n"
+        "                             [--ca-file PEM] [--json]\n"
+        "Brings the CRLs up to date from what 'fmc-issue crl publish --dir' wrote, served by any\n"
+        "web server at URL (http:// or https://) or read from DIR (a USB stick). Per issuing CA of\n"
+        "the trust anchors: its signed index, then the delta CRL when it applies to the list held,\n"
+        "else the complete CRL, then the root's ARL. Every file is checked against the index (size,\n"
+        "SHA-256) and verified with the trust anchors; a list never goes backwards, and the one held\n"
+        "stays on any failure. Prints each list's number, age and next update (one line per round).\n"
+        "Exit codes: 0 synced or up to date; 65 something fetched was refused (forged, truncated,\n"
+        "older than held, wrong delta base, garbage); 75 the source is unreachable, timed out or\n"
+        "lacks a file (HTTP 404: a mirror not yet updated): try again later. With --every it runs\n"
+        "until SIGINT/SIGTERM (exit 0); failed rounds do not end it.\n\nOptions");
+    options.add_options()("url", po::value<std::string>()->value_name("URL"), "the published folder's base URL")(
+        "dir", po::value<std::string>()->value_name("DIR"), "the published folder, e.g. on a USB stick")(
+        "every", po::value<double>()->value_name("MINUTES"), "sync again every MINUTES, until stopped")(
+        "timeout", po::value<double>()->default_value(30)->value_name("SECONDS"),
+        "per file: connecting, each read and the whole transfer")(
+        "ca-file", po::value<std::string>()->value_name("PEM"), "HTTPS: trust these CAs instead of the system's")(
+        "json", "print one JSON object per round");
+    addHomeOption(options);
+    po::positional_options_description positionals;
+    positionals.add("url", 1);
+    const auto values = cli::parseCommandArguments(rest, options, positionals, output);
+    if (!values) return 0;
+    if (values->count("url") == values->count("dir")) throw po::error("give either URL or --dir DIR");
+    CrlSourceOptions sourceOptions;
+    const double timeout = (*values)["timeout"].as<double>();
+    if (!(timeout >= 0.1 && timeout <= 3600)) throw po::error("--timeout must be between 0.1 and 3600 seconds");
+    sourceOptions.timeout = std::chrono::milliseconds(std::llround(timeout * 1000));
+    if (values->count("ca-file")) sourceOptions.caFile = (*values)["ca-file"].as<std::string>();
+    std::optional<std::chrono::milliseconds> every;
+    if (values->count("every")) {
+        const double minutes = (*values)["every"].as<double>();
+        if (!(minutes >= 0.01 && minutes <= 10080)) throw po::error("--every must be between 0.01 and 10080 minutes");
+        every = std::chrono::milliseconds(std::llround(minutes * 60000));
+    }
+    const bool json = values->count("json") != 0;
+    if (values->count("url")) {
+        try {
+            (void)openHttpCrlSource((*values)["url"].as<std::string>(), sourceOptions);
+        } catch (const std::invalid_argument& error) {
+            throw po::error(error.what());
+        }
+    }
+    TerminalHome home = TerminalHome::open(homeOf(*values));
+    const auto round = [&] {
+        const std::unique_ptr<CrlSource> source = values->count("url")
+                                                      ? openHttpCrlSource((*values)["url"].as<std::string>(), sourceOptions)
+                                                      : openFolderCrlSource((*values)["dir"].as<std::string>());
+        const SyncReport report = syncRevocationLists(home, *source, std::chrono::system_clock::now());
+        output << (json ? syncReportJson(report).dump() : syncSummaryLine(report)) << "\n" << std::flush;
+        for (const ListSyncReport& list : report.lists)
+            for (const std::string& problem : list.problems)
+                std::cerr << "fmc-terminal: crl sync: " << list.issuer << ": " << problem << "\n";
+        return report.exitCode();
+    };
+    if (!every) return round();
+    stopRequested = false;
+    std::signal(SIGINT, requestStop);
+    std::signal(SIGTERM, requestStop);
+    while (!stopRequested) {
+        try {
+            (void)round();
+        } catch (const std::exception& error) {  // e.g. the USB stick is not there: next round
+            std::cerr << "fmc-terminal: crl sync: " << error.what() << "\n";
+        }
+        const auto wakeUp = std::chrono::steady_clock::now() + *every;
+        while (!stopRequested && std::chrono::steady_clock::now() < wakeUp)
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return 0;
+}
+
 } // namespace
 
 int runSetupCommand(const std::vector<std::string>& args, std::ostream& out) {
@@ -80,8 +160,9 @@ int runCrlCommand(const std::vector<std::string>& args, std::ostream& out) {
     auto importList = [](const std::vector<std::string>& rest, std::ostream& output) {
         po::options_description options(
             "Usage: fmc-terminal crl import FILE [--json]\n"
-            "Imports a CRL or the root's ARL (DER): its signature must verify with a trusted CA,\n"
-            "and it must be newer than the one held, which stays on any refusal (exit 65).\n\nOptions");
+            "Imports a CRL, a delta CRL or the root's ARL (DER): its signature must verify with a\n"
+            "trusted CA, it must be newer than the one held, and a delta's base must not be above\n"
+            "it; the list held stays on any refusal (exit 65).\n\nOptions");
         options.add_options()("file", po::value<std::string>()->required()->value_name("FILE"), "the list")(
             "json", "print JSON");
         addHomeOption(options);
@@ -96,17 +177,21 @@ int runCrlCommand(const std::vector<std::string>& args, std::ostream& out) {
         };
         if (values->count("json"))
             output << nlohmann::json{{"issuer", crl.issuer}, {"crl_number", crl.crlNumber},
+                                     {"complete_crl_number", crl.completeCrlNumber}, {"delta", crl.delta},
                                      {"this_update", day(crl.thisUpdate)}, {"next_update", day(crl.nextUpdate)},
                                      {"entries", crl.entries}}
                           .dump()
                    << "\n";
         else
-            output << "Imported CRL " << crl.crlNumber << " of " << crl.issuer << ": " << crl.entries
-                   << " entries, next update " << day(crl.nextUpdate) << "\n";
+            output << "Imported " << (crl.delta ? "delta CRL " : "CRL ") << crl.crlNumber << " of " << crl.issuer
+                   << (crl.delta ? " on CRL " + std::to_string(crl.completeCrlNumber) : std::string()) << ": "
+                   << crl.entries << " entries, next update " << day(crl.nextUpdate) << "\n";
         return 0;
     };
     return cli::runCommandGroup("fmc-terminal", "crl", "The revocation lists the terminal checks cards against.",
-                                {{"import", "import a CRL or ARL file", importList}}, args, out);
+                                {{"import", "import a CRL, delta CRL or ARL file", importList},
+                                 {"sync", "fetch the newest lists from a URL or a folder", syncCrls}},
+                                args, out);
 }
 
 int runCheckCommand(const std::vector<std::string>& args, std::ostream& out) {
@@ -272,9 +357,14 @@ int runLogCommand(const std::vector<std::string>& args, std::ostream& out) {
 std::optional<ExitCode> terminalExitCode(const std::exception& error) {
     if (const auto* databaseError = dynamic_cast<const db::DatabaseError*>(&error))
         if (databaseError->isLocked()) return ExitCode::busy;
+    if (dynamic_cast<const CrlSourceUnavailableError*>(&error)) return ExitCode::busy;
     if (dynamic_cast<const crypto::pki::UntrustedCrlError*>(&error) ||
         dynamic_cast<const crypto::pki::CrlNotNewerError*>(&error) ||
         dynamic_cast<const crypto::pki::MalformedCrlError*>(&error) ||
+        dynamic_cast<const crypto::pki::DeltaCrlBaseError*>(&error) ||
+        dynamic_cast<const crypto::pki::MalformedCrlIndexError*>(&error) ||
+        dynamic_cast<const crypto::pki::UntrustedCrlIndexError*>(&error) ||
+        dynamic_cast<const CrlSourceRefusedError*>(&error) ||
         dynamic_cast<const crypto::pki::MalformedCertificateError*>(&error) ||
         dynamic_cast<const catalog::CatalogError*>(&error))
         return ExitCode::invalidInput;

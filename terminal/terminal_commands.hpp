@@ -1,5 +1,5 @@
 #pragma once
-// The commands of `fmc-terminal`: setup, crl import, check, watch, kiosk, services list, log export.
+// The commands of `fmc-terminal`: setup, crl import and sync, check, watch, kiosk, services list, log export.
 #include <exception>
 #include <optional>
 #include <ostream>
@@ -18,7 +18,7 @@ int runKioskCommand(const std::vector<std::string>& args, std::ostream& out);
 int runServicesCommand(const std::vector<std::string>& args, std::ostream& out);
 int runLogCommand(const std::vector<std::string>& args, std::ostream& out);
 
-// Refused CRLs and bad input 65, a locked tap log 75.
+// Refused CRLs and bad input 65, a locked tap log or an unreachable CRL source 75.
 [[nodiscard]] std::optional<ExitCode> terminalExitCode(const std::exception& error);
 
 } // namespace fmc::terminal

@@ -5,7 +5,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <map>
+#include <sys/file.h>
+#include <unistd.h>
 
 namespace fmc::terminal {
 
@@ -15,6 +23,47 @@ using nlohmann::json;
 namespace {
 
 std::filesystem::path configPath(const std::filesystem::path& home) { return home / "terminal.json"; }
+
+constexpr std::string_view kDeltaMarker = ".delta-";
+
+// A stored list's file name: "<ski>.der" (complete) or "<ski>.delta-<N>.der".
+struct StoredListName {
+    std::string keyId;
+    std::optional<std::uint64_t> deltaNumber;
+};
+
+std::optional<StoredListName> parseStoredListName(const std::filesystem::path& file) {
+    if (file.extension() != ".der") return std::nullopt;
+    const std::string stem = file.stem().string();
+    const std::size_t marker = stem.find(kDeltaMarker);
+    if (marker == std::string::npos) return StoredListName{stem, std::nullopt};
+    const std::string digits = stem.substr(marker + kDeltaMarker.size());
+    if (digits.empty() || digits.size() > 19 || !std::all_of(digits.begin(), digits.end(), [](unsigned char c) { return std::isdigit(c); }))
+        return std::nullopt;
+    return StoredListName{stem.substr(0, marker), std::stoull(digits)};
+}
+
+// Holds an exclusive flock on the terminal folder: `crl import`, `crl sync` and any other
+// process storing lists take turns, so two of them never interleave load-check-store.
+class FolderLock {
+public:
+    explicit FolderLock(const std::filesystem::path& folder)
+        : descriptor_(::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) {
+        if (descriptor_ < 0) throw TerminalError("cannot open " + folder.string() + ": " + std::strerror(errno));
+        while (::flock(descriptor_, LOCK_EX) != 0) {
+            if (errno == EINTR) continue;
+            const int error = errno;
+            ::close(descriptor_);
+            throw TerminalError("cannot lock " + folder.string() + ": " + std::strerror(error));
+        }
+    }
+    ~FolderLock() { ::close(descriptor_); }  // closing releases the lock
+    FolderLock(const FolderLock&) = delete;
+    FolderLock& operator=(const FolderLock&) = delete;
+
+private:
+    int descriptor_;
+};
 
 } // namespace
 
@@ -78,26 +127,77 @@ pki::RevocationState TerminalHome::loadRevocations(const pki::TrustStore& trust,
                                                    std::vector<std::string>& problems) const {
     pki::RevocationState state;
     if (!std::filesystem::exists(crlDirectory())) return state;
+    std::vector<std::filesystem::path> completes;
+    std::map<std::string, std::map<std::uint64_t, std::filesystem::path>> deltasByKeyId;  // ascending numbers
     for (const auto& entry : std::filesystem::directory_iterator(crlDirectory())) {
-        if (entry.path().extension() != ".der") continue;
-        try {
-            (void)state.importCrl(trust, ByteView(readFileBytes(entry.path())));
-        } catch (const std::exception& error) {
-            problems.push_back(entry.path().filename().string() + ": " + error.what());
-        }
+        const std::optional<StoredListName> name = parseStoredListName(entry.path());
+        if (!name) continue;
+        if (name->deltaNumber)
+            deltasByKeyId[name->keyId][*name->deltaNumber] = entry.path();
+        else
+            completes.push_back(entry.path());
     }
+    for (const std::filesystem::path& file : completes) {
+        const pki::RevocationIndex* held = nullptr;
+        try {
+            held = &state.importCrl(trust, ByteView(readFileBytes(file)));
+        } catch (const std::exception& error) {
+            problems.push_back(file.filename().string() + ": " + error.what());
+        }
+        const auto deltas = deltasByKeyId.find(parseStoredListName(file)->keyId);
+        if (deltas == deltasByKeyId.end()) continue;
+        for (const auto& [number, deltaFile] : deltas->second) {
+            if (held != nullptr && number <= held->completeCrlNumber()) continue;  // superseded leftover
+            try {
+                held = &state.importCrl(trust, ByteView(readFileBytes(deltaFile)));
+            } catch (const std::exception& error) {
+                problems.push_back(deltaFile.filename().string() + ": " + error.what());
+            }
+        }
+        deltasByKeyId.erase(deltas);
+    }
+    for (const auto& [keyId, deltas] : deltasByKeyId)
+        for (const auto& [number, deltaFile] : deltas)
+            problems.push_back(deltaFile.filename().string() + ": no complete CRL stored for it");
     return state;
 }
 
-ImportedCrl TerminalHome::importCrl(const std::filesystem::path& file) {
+ImportedCrl TerminalHome::importCrl(const std::filesystem::path& file) { return importCrl(ByteView(readFileBytes(file))); }
+
+ImportedCrl TerminalHome::importCrl(ByteView der) {
+    std::filesystem::create_directories(crlDirectory());
+    const FolderLock lock(home_);
     const pki::TrustStore trust = loadTrust();
     std::vector<std::string> ignored;
     pki::RevocationState state = loadRevocations(trust, ignored);
-    const Bytes der = readFileBytes(file);
-    const pki::RevocationIndex& index = state.importCrl(trust, ByteView(der));
-    const std::string name = toHex(index.issuer().subjectKeyIdentifier());
-    writeFileAtomically(crlDirectory() / (name.empty() ? "issuer.der" : name + ".der"), ByteView(der));
-    return ImportedCrl{index.issuer().subject(), index.crlNumber(), index.thisUpdate(), index.nextUpdate(), index.size()};
+    const pki::RevocationIndex& index = state.importCrl(trust, der);
+    std::string name = toHex(index.issuer().subjectKeyIdentifier());
+    if (name.empty()) name = "issuer";
+    const bool delta = index.crlNumber() != index.completeCrlNumber();
+    if (delta) {
+        writeFileAtomically(crlDirectory() / (name + std::string(kDeltaMarker) + std::to_string(index.crlNumber()) + ".der"), der);
+    } else {
+        // The complete CRL first: if the deltas' removal is interrupted, they are no newer than
+        // it and the next load passes over them.
+        writeFileAtomically(crlDirectory() / (name + ".der"), der);
+        for (const auto& entry : std::filesystem::directory_iterator(crlDirectory())) {
+            const std::optional<StoredListName> stored = parseStoredListName(entry.path());
+            if (stored && stored->deltaNumber && stored->keyId == name) std::filesystem::remove(entry.path());
+        }
+    }
+    return ImportedCrl{index.issuer().subject(), index.crlNumber(), index.completeCrlNumber(), delta,
+                       index.thisUpdate(),        index.nextUpdate(), index.size()};
+}
+
+std::size_t TerminalHome::storedDeltaCount(const pki::Certificate& ca) const {
+    const std::string keyId = toHex(ca.subjectKeyIdentifier());
+    std::size_t count = 0;
+    std::error_code error;
+    for (const auto& entry : std::filesystem::directory_iterator(crlDirectory(), error)) {
+        const std::optional<StoredListName> stored = parseStoredListName(entry.path());
+        if (stored && stored->deltaNumber && stored->keyId == keyId) ++count;
+    }
+    return count;
 }
 
 } // namespace fmc::terminal

@@ -3,7 +3,8 @@
 //   terminal.json      the configuration (services catalog, tap-log retention)
 //   trust.pem          the trust anchors from `fmc-issue trust export`
 //   services.json      the services catalog, when `setup --services` gave one
-//   crls/<ca-key-id>.der  the newest CRL (or ARL) of each CA, as imported
+//   crls/<ca-key-id>.der  the newest complete CRL (or ARL) of each CA, as imported
+//   crls/<ca-key-id>.delta-<N>.der  delta CRLs applied on top of it, in ascending N
 //   taps.sqlite        the tap log: time, serial, service, decision, reason; no names
 // Nothing here is secret: a terminal holds no keys at all.
 #include "catalog/services_catalog.hpp"
@@ -39,7 +40,9 @@ struct TerminalConfig {
 // What a CRL import did.
 struct ImportedCrl {
     std::string issuer;
-    std::uint64_t crlNumber = 0;
+    std::uint64_t crlNumber = 0;          // the list now held: the delta's number after a delta
+    std::uint64_t completeCrlNumber = 0;  // the complete CRL under any deltas
+    bool delta = false;
     std::chrono::system_clock::time_point thisUpdate;
     std::chrono::system_clock::time_point nextUpdate;
     std::size_t entries = 0;
@@ -60,18 +63,27 @@ public:
 
     [[nodiscard]] crypto::pki::TrustStore loadTrust() const;
     [[nodiscard]] catalog::ServicesCatalog loadCatalog() const;
-    // Every stored list, each verified again against `trust`. A stored file that no longer
-    // verifies is left out (its CA then has no CRL: terminals fail closed) and named in
-    // `problems`.
+    // Every stored list, each verified again against `trust`, with its CA's stored deltas
+    // applied in ascending order. A stored file that no longer verifies is left out (a
+    // complete CRL: its CA then has no CRL, terminals fail closed; a delta: the list stays at
+    // the one before) and named in `problems`. Deltas no newer than their complete CRL are
+    // leftovers of an interrupted replacement and are passed over silently.
     [[nodiscard]] crypto::pki::RevocationState loadRevocations(const crypto::pki::TrustStore& trust,
                                                                std::vector<std::string>& problems) const;
-    // Verifies `der` against the trust anchors, refuses a list not newer than the one held
-    // (the pki errors say which), then stores it. The previous list stays on any error.
+    // Verifies the list (complete or delta) against the trust anchors, refuses one not newer
+    // than the one held, a delta whose base is above it (the pki errors say which), then
+    // stores it: a delta next to its complete CRL, a complete CRL replacing the CA's complete
+    // CRL and deltas. The previous list stays on any error. Importers of one folder (other
+    // processes too) take turns through an flock on the folder.
     ImportedCrl importCrl(const std::filesystem::path& file);
+    ImportedCrl importCrl(ByteView der);
+    // How many deltas are stored on top of `ca`'s complete CRL.
+    [[nodiscard]] std::size_t storedDeltaCount(const crypto::pki::Certificate& ca) const;
+    // Where the lists live; a running terminal reloads them when this folder changes.
+    [[nodiscard]] std::filesystem::path crlDirectory() const { return home_ / "crls"; }
 
 private:
     TerminalHome(std::filesystem::path home, TerminalConfig config);
-    [[nodiscard]] std::filesystem::path crlDirectory() const { return home_ / "crls"; }
 
     std::filesystem::path home_;
     TerminalConfig config_;

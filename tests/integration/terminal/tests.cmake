@@ -2,3 +2,4 @@
 # Included by tests/integration/tests.cmake.
 fmc_add_script_test(terminal_reasons ${CMAKE_CURRENT_LIST_DIR}/terminal_reasons.sh REAL_STACK)
 fmc_add_script_test(terminal_watch ${CMAKE_CURRENT_LIST_DIR}/terminal_watch.sh REAL_STACK)
+fmc_add_script_test(terminal_crl_sync ${CMAKE_CURRENT_LIST_DIR}/crl_sync.sh)
