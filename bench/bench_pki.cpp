@@ -88,7 +88,7 @@ BenchPki BenchPki::loadOrCreate(const std::filesystem::path& cacheDir) {
         const Certificate card = issuing.issueCardCertificate(
             {"FMC-0000-0001", uuid, cardKey.publicKey(), attributes, at(1767225600), at(1767225600) + 5 * year, {}});
         const RevocationList arl = root.issueRevocationList({1, at(1780272000) - std::chrono::hours(1),
-                                                            at(1780272000) + std::chrono::hours(24 * 30), {}});
+                                                            at(1780272000) + std::chrono::hours(24 * 30), {}, {}});
         saveKey(rootKeyPath, rootKey);
         saveKey(issuingKeyPath, issuingKey);
         saveKey(cardKeyPath, cardKey);
@@ -123,7 +123,7 @@ Bytes BenchPki::crlDer(std::size_t entries) const {
     if (std::filesystem::exists(path)) return readFile(path);
     std::fprintf(stderr, "generating a %zu-entry CRL (cached in %s)\n", entries, path.c_str());
     CertificateAuthority issuingCa(issuing, std::make_shared<MemoryKeyStore>(loadKey(cacheDir / "issuing-key.p8")));
-    RevocationListRequest request{7, benchTime - std::chrono::hours(1), benchTime + std::chrono::hours(24), {}};
+    RevocationListRequest request{7, benchTime - std::chrono::hours(1), benchTime + std::chrono::hours(24), {}, {}};
     request.entries.reserve(entries);
     const Bytes cardSerial = card.serialNumber();
     // Reasons in a realistic mix; a quarter leave reasonCode out (unspecified).

@@ -6,6 +6,11 @@
 #
 #   bash bench/tap/run-tap-bench.sh            # FMC_BIN_DIR (default build/bin), N (default 50)
 #
+# FMC_TAP_JSON=FILE also writes the figures as JSON (bench/run reads it for BENCHMARKS.md);
+# FMC_TAP_CALLGRIND=1 adds one run of each side under `valgrind --tool=callgrind` and the
+# instructions counted (client processes only: pcscd and the card are not counted);
+# FMC_TAP_CALLGRIND_DIR=DIR keeps the callgrind profiles there.
+#
 # Not a ctest test: a timing on a shared machine is a figure to read. It takes the shared
 # reader lock itself (/tmp/fmc-pcsc.lock, as every real-stack run must); set
 # FMC_PCSC_LOCKED=1 if the caller already holds it, or the two would wait on each other.
@@ -106,8 +111,29 @@ for i in $(seq "$runs"); do
         "$(( (end - middle) / 1000 ))" "$((between - before))" "$((after - between))" >>"$work/opensc.tsv"
 done
 
+# --- instruction counts (optional): one process of each side under callgrind ---------------
+# The counts are the client process alone (start-up, libraries, the work); pcscd and the
+# card run outside valgrind. A tap's APDU round trips cost no client instructions.
+callgrind_ir() {  # callgrind_ir NAME COMMAND...: prints the instructions the process executed
+    local out="$work/callgrind.$1"
+    shift
+    valgrind --tool=callgrind --callgrind-out-file="$out" "$@" >"$work/callgrind.stdout" 2>"$work/callgrind.stderr" ||
+        { cat "$work/callgrind.stderr" >&2; die "under callgrind: $* failed"; }
+    sed -n 's/^summary: *//p' "$out" | head -n1
+}
+: >"$work/callgrind.tsv"
+if [ -n "${FMC_TAP_CALLGRIND:-}" ]; then
+    command -v valgrind >/dev/null || die "valgrind is not installed"
+    printf 'ours\t%s\n' "$(callgrind_ir ours "$bin/fmc-terminal" check --service library --reader "$reader" --json)" >>"$work/callgrind.tsv"
+    printf 'pkcs15\t%s\n' "$(callgrind_ir pkcs15 pkcs15-tool --reader "$reader" --read-certificate 04 -o "$work/cert.pem")" >>"$work/callgrind.tsv"
+    printf 'pkcs11\t%s\n' "$(callgrind_ir pkcs11 pkcs11-tool --module "$module" --slot "$slot" --sign --id 04 -m ECDSA \
+        --login --pin "$pin" -i "$work/challenge.bin" -o "$work/signature.bin")" >>"$work/callgrind.tsv"
+    # FMC_TAP_CALLGRIND_DIR keeps the profiles, for callgrind_annotate.
+    [ -n "${FMC_TAP_CALLGRIND_DIR:-}" ] && cp "$work"/callgrind.ours "$work"/callgrind.pkcs1? "$FMC_TAP_CALLGRIND_DIR"/
+fi
+
 # --- the table -----------------------------------------------------------------------------
-python3 - "$work/ours.tsv" "$work/opensc.tsv" "$runs" <<'EOF'
+python3 - "$work/ours.tsv" "$work/opensc.tsv" "$runs" "$work/callgrind.tsv" "${FMC_TAP_JSON:-}" <<'EOF'
 import statistics, sys
 import json
 def rows(path): return [[int(x) for x in line.split("\t")] for line in open(path) if line.strip()]
@@ -136,4 +162,22 @@ print("\nGoal (issue 5): <= 6 APDU exchanges and <= 50 ms per tap (in-process) o
 exchanges, inproc = max(r[3] for r in ours), statistics.median(r[1] for r in ours)
 print(f"Exchanges: {'met' if exchanges <= 6 else 'NOT met'} (at most {exchanges}); "
       f"time: {'met' if inproc <= 50 else 'NOT met'} (median {inproc} ms, max {max(r[1] for r in ours)} ms).")
+counts = {name: int(ir) for name, ir in (line.split("\t") for line in open(sys.argv[4]) if line.strip())}
+if counts:
+    print(f"\nInstructions (callgrind, client process only): ours {counts['ours']:,}; "
+          f"OpenSC pkcs15-tool {counts['pkcs15']:,} + pkcs11-tool {counts['pkcs11']:,}")
+if sys.argv[5]:
+    def side(times, apdus):
+        return {"wall_median_ms": statistics.median(times) / 1000, "wall_p95_ms": p95(times) / 1000,
+                "apdus_min": min(apdus), "apdus_max": max(apdus)}
+    summary = {"runs": n,
+               "ours": dict(side(wall, [r[3] for r in ours]),
+                            inprocess_median_ms=statistics.median(r[1] for r in ours),
+                            inprocess_max_ms=max(r[1] for r in ours),
+                            exchanges_self=max(r[2] for r in ours)),
+               "opensc": side([r[0] for r in opensc], [r[3] + r[4] for r in opensc]),
+               "opensc_pkcs15_tool": side([r[1] for r in opensc], [r[3] for r in opensc]),
+               "opensc_pkcs11_tool": side([r[2] for r in opensc], [r[4] for r in opensc]),
+               "callgrind_ir": counts}
+    json.dump(summary, open(sys.argv[5], "w"), indent=2)
 EOF
