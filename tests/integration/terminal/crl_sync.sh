@@ -5,36 +5,43 @@
 # truncated file, an index older than held, another key with the same names, garbage) is 65
 # and every unreachable source (hang after accept, hang mid-body, 404, closed port) is 75
 # within the timeout, each with one line on stderr and the lists held unchanged; `--every`
-# runs rounds until SIGTERM and exits 0. No card, no pcscd.
+# runs rounds until SIGTERM and exits 0. Then HTTPS with a throwaway CA made here by openssl:
+# with --ca-file the same lists as over HTTP; without it, or with a certificate for another
+# name, 75 with one line and the lists unchanged; http:// redirected to https:// is followed.
+# No card, no pcscd.
 . "$(dirname "$0")/../cli/lib.sh"
 here=$(cd "$(dirname "$0")" && pwd)
 
-for tool in python3 jq sha256sum; do
+for tool in python3 jq sha256sum openssl; do
     command -v "$tool" >/dev/null || { echo "FAIL: $tool is not installed" >&2; exit 1; }
 done
 work=$(mktemp -d)
-server_pid=""
+server_pids=""
 stop_server() {
-    if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null; fi
-    server_pid=""
+    for pid in $server_pids; do kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
+    server_pids=""
 }
-trap 'stop_server; rm -rf "$work"' EXIT
+trap 'stop_server; rm -rf "$work" "$vcard_dir"' EXIT
 
 export FMC_OPERATOR=tester FMC_KEY_PASSPHRASE=sync-test-passphrase FMC_TERMINAL_HOME=$work/terminal
 issue() { "$FMC_BIN_DIR/fmc-issue" "$@"; }
 terminal() { "$FMC_BIN_DIR/fmc-terminal" "$@"; }
 
-# start_server MODE [FOLDER]: the test server in the background; sets $url and $requests.
-start_server() {
-    stop_server
+# start_server [--tls CERT KEY] MODE [FOLDER | BASE_URL]: the test server in the background,
+# in place of any running; sets $url, $port and $requests. also_start_server keeps the others.
+start_server() { stop_server; also_start_server "$@"; }
+also_start_server() {
+    local tls=() scheme=http
+    if [ "$1" = --tls ]; then tls=("$1" "$2" "$3") scheme=https; shift 3; fi
     rm -f "$work/port"
-    requests=$work/requests-$1.log
-    python3 "$here/crl_test_server.py" "$1" "$work/port" ${2:+"$2"} >>"$requests" 2>&1 &
-    server_pid=$!
+    requests=$work/requests-$1-$scheme.log
+    python3 "$here/crl_test_server.py" "${tls[@]}" "$1" "$work/port" ${2:+"$2"} >>"$requests" 2>&1 &
+    server_pids="$server_pids $!"
     for _ in $(seq 100); do [ -s "$work/port" ] && break; sleep 0.05; done
-    url="http://127.0.0.1:$(cat "$work/port")"
+    port=$(cat "$work/port")
+    url="$scheme://127.0.0.1:$port"
 }
-held() { (cd "$work/terminal/crls" && sha256sum -- * | sort); }
+held() { (cd "${1:-$work/terminal}/crls" && sha256sum -- * | sort); }  # held [TERMINAL_HOME]
 publish() { FMC_HOME=$work/station issue crl publish --dir "$work/pub" >/dev/null || fail "crl publish --dir"; }
 
 FMC_HOME=$work/station issue init --authority "Sync PSB" >/dev/null || { fail "fmc-issue init"; exit 1; }
@@ -107,7 +114,6 @@ start_server midbody
 unreachable "a server that stops mid-body" "no complete answer within 1 s" -- terminal crl sync "$url" --timeout 1
 start_server notfound
 unreachable "404" "not found" -- terminal crl sync "$url"
-port=$(cat "$work/port")
 stop_server
 unreachable "a closed port" "cannot connect" -- terminal crl sync "http://127.0.0.1:$port" --timeout 2
 unreachable "a missing folder" "no such folder" -- terminal crl sync --dir "$work/no-usb-stick"
@@ -127,4 +133,48 @@ every_exit=$?
     fail "round 1: $(head -1 "$work/every.out")"
 [ "$(sed -n 2p "$work/every.out" | jq -r '.lists[0].outcome')" = up-to-date ] && pass "round 2 was up to date" ||
     fail "round 2: $(sed -n 2p "$work/every.out")"
+# --- HTTPS with a private CA (throwaway, made here). The server's certificate must chain to
+# --ca-file (else the system CAs) and name the host asked for; one that does not is 75 (the
+# source cannot be trusted yet: nothing was fetched, so nothing was refused), the lists stay.
+tls=$work/tls
+mkdir -p "$tls"
+key_options=(-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes)
+openssl req -x509 "${key_options[@]}" -keyout "$tls/ca.key" -out "$tls/ca.pem" -days 2 -subj "/CN=Sync test CA" \
+    -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign 2>/dev/null || fail "openssl: the CA"
+server_cert() {  # server_cert NAME COMMON_NAME SUBJECT_ALT_NAME: NAME.pem and NAME.key, issued by ca.pem
+    openssl req "${key_options[@]}" -keyout "$tls/$1.key" -subj "/CN=$2" -out "$tls/$1.csr" 2>/dev/null &&
+        openssl x509 -req -in "$tls/$1.csr" -CA "$tls/ca.pem" -CAkey "$tls/ca.key" -CAcreateserial -days 2 -out "$tls/$1.pem" \
+            -extfile <(printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth\n' "$3") 2>/dev/null || fail "openssl: $1"
+}
+server_cert localhost 127.0.0.1 IP:127.0.0.1
+server_cert elsewhere example.invalid DNS:example.invalid
+publish
+before=$(held)
+cp -r "$work/terminal" "$work/terminal-http"
+start_server --tls "$tls/localhost.pem" "$tls/localhost.key" static "$work/pub"
+https_url=$url
+unreachable "https without --ca-file (the system CAs do not know this CA)" "certificate does not verify (--ca-file?)" -- \
+    terminal crl sync "$https_url" --timeout 2
+expect_one_line "$err" "https without --ca-file: one line"
+also_start_server --tls "$tls/elsewhere.pem" "$tls/elsewhere.key" static "$work/pub"
+unreachable "https to a certificate for another name" "certificate does not verify with $tls/ca.pem" -- \
+    terminal crl sync "$url" --ca-file "$tls/ca.pem" --timeout 2
+expect_one_line "$err" "another name: one line"
+expect_exit 0 "https with --ca-file" -- terminal crl sync "$https_url" --ca-file "$tls/ca.pem" --json
+[ "$(jq -r '.lists[0].applied' <<<"$out")" = delta ] && pass "the delta came over https" || fail "applied: $out"
+also_start_server static "$work/pub"
+expect_exit 0 "the same publish over http, for comparison" -- \
+    env FMC_TERMINAL_HOME="$work/terminal-http" "$FMC_BIN_DIR/fmc-terminal" crl sync "$url"
+[ "$(held)" = "$(held "$work/terminal-http")" ] && pass "https and http leave the same lists" ||
+    fail "https and http differ: $(held) / $(held "$work/terminal-http")"
+
+# http:// redirected to https:// is followed (at most 3 redirects, http(s) only), and the
+# certificate is checked on the https hop all the same.
+publish
+before=$(held)
+also_start_server redirect "$https_url"
+unreachable "http redirected to https, no --ca-file" "certificate does not verify (--ca-file?)" -- \
+    terminal crl sync "$url" --timeout 2
+expect_exit 0 "http redirected to https, with --ca-file" -- terminal crl sync "$url" --ca-file "$tls/ca.pem" --json
+[ "$(jq -r '.lists[0].applied' <<<"$out")" = delta ] && pass "the delta came through the redirect" || fail "applied: $out"
 finish

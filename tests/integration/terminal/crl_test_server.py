@@ -1,22 +1,32 @@
 #!/usr/bin/env python3
 """The web servers `crl sync` meets, for tests/integration/terminal/crl_sync.sh.
 
-Usage: crl_test_server.py MODE PORT_FILE [FOLDER]
+Usage: crl_test_server.py [--tls CERT KEY] MODE PORT_FILE [FOLDER | BASE_URL]
   static   serves FOLDER (GET only; 404 for anything missing), logging each path to stdout
   hang     accepts, reads the request, never answers
   midbody  sends the headers and 10 of 1000 bytes, then nothing
   garbage  answers 200 with 500 bytes of noise to every request
   notfound answers 404 to every request
-Listens on 127.0.0.1, on a free port written to PORT_FILE once it listens.
+  redirect answers 302 to BASE_URL + the path asked for
+Listens on 127.0.0.1, on a free port written to PORT_FILE once it listens. With --tls it
+speaks HTTPS only, presenting CERT (PEM, chain allowed) with its private KEY.
 """
 import os
 import socket
+import ssl
 import sys
 import threading
 import time
 
-mode, port_file = sys.argv[1], sys.argv[2]
-folder = os.path.realpath(sys.argv[3]) if len(sys.argv) > 3 else None
+arguments = sys.argv[1:]
+tls = None
+if arguments[:1] == ["--tls"]:
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(arguments[1], arguments[2])
+    arguments = arguments[3:]
+mode, port_file = arguments[0], arguments[1]
+target = arguments[2] if len(arguments) > 2 else None
+folder = os.path.realpath(target) if target and mode == "static" else None
 
 
 def read_request(connection):
@@ -36,6 +46,10 @@ def answer(connection, status, body, content_type="application/octet-stream"):
 
 def serve(connection):
     try:
+        if tls:
+            # The handshake runs here, not in the accept loop: a client that refuses the
+            # certificate (the point of some tests) only ends its own connection.
+            connection = tls.wrap_socket(connection, server_side=True)
         path = read_request(connection)
         if path is None:
             return
@@ -49,6 +63,9 @@ def serve(connection):
             answer(connection, "200 OK", os.urandom(500))
         elif mode == "notfound":
             answer(connection, "404 Not Found", b"not here\n", "text/plain")
+        elif mode == "redirect":
+            head = f"HTTP/1.1 302 Found\r\nLocation: {target}{path}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            connection.sendall(head.encode())
         else:
             file = os.path.realpath(os.path.join(folder, path.lstrip("/")))
             if file.startswith(folder + os.sep) and os.path.isfile(file):
