@@ -9,6 +9,10 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <thread>
 #include <map>
 #include <optional>
 #include <set>
@@ -105,6 +109,29 @@ std::vector<std::string> pruneOldLists(const std::filesystem::path& caFolder) {
     return removed;
 }
 
+// An exclusive flock on the CA's folder itself (a directory descriptor: no lock file for the
+// web server to serve). Waits up to 30 s for another publish, then reports the station busy.
+class FolderLock {
+public:
+    explicit FolderLock(const std::filesystem::path& folder)
+        : descriptor_(::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) {
+        if (descriptor_ < 0) throw StationError("cannot open " + folder.string() + ": " + std::strerror(errno));
+        for (int attempt = 0; ::flock(descriptor_, LOCK_EX | LOCK_NB) != 0; ++attempt) {
+            if (errno != EWOULDBLOCK || attempt == 300) {
+                ::close(descriptor_);
+                throw StationBusyError("another process is publishing into " + folder.string());
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+    }
+    ~FolderLock() { ::close(descriptor_); }
+    FolderLock(const FolderLock&) = delete;
+    FolderLock& operator=(const FolderLock&) = delete;
+
+private:
+    int descriptor_;
+};
+
 } // namespace
 
 void requireWritableFolder(const std::filesystem::path& folder) {
@@ -150,17 +177,15 @@ void recordCompleteCrl(Station& station, const CompleteCrl& crl, db::CrlPublicat
 
 std::optional<std::int64_t> chooseDeltaBase(const std::vector<db::PublishedCrlHeader>& published, db::Timestamp now,
                                             std::chrono::hours window) {
-    std::optional<db::PublishedCrlHeader> earliestInWindow;
-    std::optional<db::PublishedCrlHeader> newestBefore;
+    std::optional<db::PublishedCrlHeader> newestBeforeWindow;
+    std::optional<db::PublishedCrlHeader> oldest;
     for (const db::PublishedCrlHeader& crl : published) {
-        if (crl.thisUpdate >= now - window) {
-            if (!earliestInWindow || crl.crlNumber < earliestInWindow->crlNumber) earliestInWindow = crl;
-        } else if (!newestBefore || crl.crlNumber > newestBefore->crlNumber) {
-            newestBefore = crl;
-        }
+        if (crl.thisUpdate <= now - window && (!newestBeforeWindow || crl.crlNumber > newestBeforeWindow->crlNumber))
+            newestBeforeWindow = crl;
+        if (!oldest || crl.crlNumber < oldest->crlNumber) oldest = crl;
     }
-    if (earliestInWindow) return earliestInWindow->crlNumber;
-    if (newestBefore) return newestBefore->crlNumber;
+    if (newestBeforeWindow) return newestBeforeWindow->crlNumber;
+    if (oldest) return oldest->crlNumber;
     return std::nullopt;
 }
 
@@ -180,6 +205,9 @@ FolderPublication publishCrlFolder(Station& station, const std::filesystem::path
     FolderPublication result;
     result.caFolder = caFolderIn(station, folder);
     prepareFolder(result.caFolder);
+    // Held from the CRL number's recording to the pruning: two publishes into one folder
+    // would otherwise be able to leave index N on top of index N+1, or prune each other's files.
+    const FolderLock lock(result.caFolder);
 
     const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
     const CompleteCrl complete = signCompleteCrl(station, now, hours);
@@ -240,12 +268,17 @@ FolderPublication publishCrlFolder(Station& station, const std::filesystem::path
         const Bytes signedIndex = pki::signCrlIndex(index, ca);
         result.indexSize = signedIndex.size();
         writeFileAtomically(result.caFolder / pki::kCrlIndexFileName, ByteView(signedIndex), 0644);
-    } catch (const FileError& error) {
+    } catch (const std::exception& error) {  // a file, or the token signing the index
         throw StationError(std::string(error.what()) + " (CRL " + std::to_string(number) +
                            " is recorded, so its number is used up; terminals keep the previous index until the "
                            "next publish succeeds)");
     }
-    result.removed = pruneOldLists(result.caFolder);
+    try {
+        result.removed = pruneOldLists(result.caFolder);
+    } catch (const std::filesystem::filesystem_error&) {
+        // Published and recorded: an old file that could not be listed or removed stays, and
+        // the next publish tries again. That is no reason to report the publish as failed.
+    }
     return result;
 }
 

@@ -45,8 +45,9 @@ inline constexpr int kDefaultDeltaWindowHours = 24;
 
 // The complete CRL a delta is computed against, so that a terminal that synced within the
 // last `window` holds it or a newer one (RFC 5280 §5.2.4 lets a delta apply to any complete
-// CRL numbered from its base on): the earliest CRL with thisUpdate >= now - window, else the
-// newest earlier one; nullopt when `published` is empty (the CA never published).
+// CRL numbered from its base on): the newest CRL with thisUpdate <= now - window (a terminal
+// that synced since then holds it or a newer one), else the oldest; nullopt when `published`
+// is empty (the CA never published).
 [[nodiscard]] std::optional<std::int64_t> chooseDeltaBase(const std::vector<db::PublishedCrlHeader>& published,
                                                           db::Timestamp now, std::chrono::hours window);
 

@@ -100,13 +100,16 @@ void requireSameEntries(const pki::RevocationIndex& index, const pki::Revocation
 
 } // namespace
 
-TEST_CASE("the delta base: the earliest list in the window, else the newest before it", "[issuance][crl]") {
+TEST_CASE("the delta base: the newest list from before the window, else the oldest", "[issuance][crl]") {
     const fmc::db::Timestamp now(std::chrono::seconds(1'800'000'000));
     const std::vector<fmc::db::PublishedCrlHeader> published{
         {1, now - 72h, now - 48h}, {2, now - 30h, now - 6h}, {3, now - 20h, now + 4h}, {4, now - 1h, now + 23h}};
-    CHECK(chooseDeltaBase(published, now, 24h) == 3);
-    CHECK(chooseDeltaBase(published, now, 48h) == 2);
-    CHECK(chooseDeltaBase(published, now, 2h) == 4);
+    // A terminal that synced 22 h ago holds CRL 2: the base must not be above it.
+    CHECK(chooseDeltaBase(published, now, 24h) == 2);
+    CHECK(chooseDeltaBase(published, now, 48h) == 1);
+    CHECK(chooseDeltaBase(published, now, 2h) == 3);
+    CHECK(chooseDeltaBase(published, now, 100h) == 1);  // nothing that old: the oldest
+    CHECK(chooseDeltaBase({published[2], published[3]}, now, 24h) == 3);
     CHECK(chooseDeltaBase({published[0], published[1]}, now, 24h) == 2);
     CHECK_FALSE(chooseDeltaBase({}, now, 24h));
 }
@@ -216,13 +219,13 @@ TEST_CASE("the delta's base follows the window", "[issuance][crl]") {
     recordCompleteCrl(test.station(), old, {"old.crl", std::nullopt}, kClerk);
 
     const FolderPublication second = test.publish(24);
-    CHECK(second.baseCrlNumber == 1);  // none in the window: the newest before it
+    CHECK(second.baseCrlNumber == 1);  // the newest from before the window
     const FolderPublication third = test.publish(24);
-    CHECK(third.baseCrlNumber == 2);   // the earliest in the window
-    const FolderPublication fourth = test.publish(24);
-    CHECK(fourth.baseCrlNumber == 2);
+    CHECK(third.baseCrlNumber == 1);   // still: CRL 2 is younger than the window
+    const FolderPublication fourth = test.publish(1);
+    CHECK(fourth.baseCrlNumber == 1);  // CRLs 2 and 3 are seconds old
     const FolderPublication fifth = test.publish(72);
-    CHECK(fifth.baseCrlNumber == 1);
+    CHECK(fifth.baseCrlNumber == 1);   // nothing 72 h old: the oldest
 
     CHECK_THROWS_AS(test.publish(0), InputError);
     CHECK_THROWS_AS(test.publish(745), InputError);
@@ -270,4 +273,12 @@ TEST_CASE("crl publish --out records the list before writing it", "[issuance][cr
     CHECK_FALSE(test.registry().findPublishedCrl(test.station().issuerId(), 2));
     // The next folder publish takes its delta from that list.
     CHECK(test.publish().baseCrlNumber == 1);
+
+    // A write that fails after the recording leaves the number used, never free for other
+    // content: a folder where the file should be makes the atomic rename fail.
+    const std::filesystem::path blocked = test.published().parent_path() / "blocked.der";
+    std::filesystem::create_directories(blocked / "inside");
+    CHECK_THROWS(publishCrl(test.station(), blocked, 6, kClerk));
+    CHECK(test.registry().findPublishedCrl(test.station().issuerId(), 3));
+    CHECK(test.registry().nextCrlNumber(test.station().issuerId()) == 4);
 }
