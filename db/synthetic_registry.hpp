@@ -32,8 +32,9 @@ struct SyntheticRegistryResult {
 };
 
 // Adds the merchants, allocated serials, cards and revocations in one transaction, plus one
-// audit entry ("registry.synthetic-fill") that continues the hash chain. Throws DatabaseError
-// (nothing written) on any failure.
+// audit entry ("registry.synthetic-fill") that continues the hash chain. Throws on any failure
+// (DatabaseError from SQLite, std::invalid_argument for a bad request); the fill's transaction
+// is then rolled back, though opening the file may already have created or migrated its schema.
 SyntheticRegistryResult fillSyntheticRegistry(const std::filesystem::path& registryFile,
                                               const SyntheticRegistryRequest& request);
 

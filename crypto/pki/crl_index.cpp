@@ -285,8 +285,11 @@ std::pair<const Certificate*, std::string> verifySignature(CMS_ContentInfo* cms,
     BioHandle content(BIO_new(BIO_s_mem()));
     if (!content) throwOpenSslError("BIO_new");
     // CMS_NOINTERN: the signer must be one of `candidates`, never a certificate the file
-    // brings. CMS_NO_SIGNER_CERT_VERIFY: the candidates were path-validated when the trust
-    // store was set up, so no chain is built here.
+    // brings. CMS_NO_SIGNER_CERT_VERIFY: the candidates are the trust store's issuing CAs,
+    // whose root signature was checked when it was loaded; their validity and the ARL are
+    // not checked here. The index only points at files, and every CRL it names is verified on
+    // its own before use, so an index signed by a revoked or expired issuing CA can at worst
+    // make the terminal fetch lists it then refuses.
     const unsigned flags = CMS_NOINTERN | CMS_NO_SIGNER_CERT_VERIFY | CMS_BINARY;
     if (CMS_verify(cms, candidates.get(), nullptr, nullptr, content.get(), flags) != 1) {
         ERR_clear_error();
