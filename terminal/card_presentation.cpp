@@ -16,13 +16,17 @@ namespace {
 
 // How long each wait lasts before the watch loop looks at `stop` again.
 constexpr std::chrono::milliseconds kPollInterval{500};
+// Generously above any file system's timestamp tick.
+constexpr std::chrono::seconds kStampTick{2};
 
 } // namespace
 
 namespace {
 
 // The crls folder's modification time: changed by every file renamed into it or removed from
-// it, which is how TerminalHome stores and replaces lists (nanoseconds on ext4, tmpfs).
+// it, which is how TerminalHome stores and replaces lists. Its granularity is the kernel's
+// timestamp tick (a jiffy, some milliseconds, even where the field holds nanoseconds), so two
+// changes within one tick can leave it equal: see reloadIfChanged.
 std::optional<std::filesystem::file_time_type> stampOf(const std::filesystem::path& folder) {
     std::error_code error;
     const auto stamp = std::filesystem::last_write_time(folder, error);
@@ -43,14 +47,39 @@ void OfflineVerifier::load() const {
     // The stamp first: a change while loading makes the next check load again.
     loadedStamp_ = stampOf(home_.crlDirectory());
     std::vector<std::string> problems;
-    revocations_ = home_.loadRevocations(trust_, problems);
+    pki::RevocationState loaded = home_.loadRevocations(trust_, problems);
+    if (loadCount_ > 0) {
+        // Lists never go backwards (importCrl refuses it): a lower number on disk means files
+        // were copied over or restored from a backup. Keep the newer lists held.
+        bool wentBack = false;
+        for (const auto* cas : {&trust_.issuingCas(), &trust_.roots()})
+            for (const pki::Certificate& ca : *cas) {
+                const pki::RevocationIndex* before = revocations_.forIssuer(ca.native());
+                const pki::RevocationIndex* after = loaded.forIssuer(ca.native());
+                if (before && after && after->crlNumber() < before->crlNumber()) {
+                    wentBack = true;
+                    problems.push_back("crls/ holds list " + std::to_string(after->crlNumber()) + " of " + ca.subject() +
+                                       ", older than the list " + std::to_string(before->crlNumber()) +
+                                       " in use: kept the lists in use");
+                }
+            }
+        if (wentBack) {
+            problems_ = std::move(problems);
+            ++loadCount_;
+            return;
+        }
+    }
+    revocations_ = std::move(loaded);
     problems_ = std::move(problems);
     ++loadCount_;
 }
 
 bool OfflineVerifier::reloadIfChanged() const {
     const std::lock_guard lock(mutex_);
-    if (stampOf(home_.crlDirectory()) == loadedStamp_) return false;
+    // A stamp under kStampTick old may still change without a new value (same tick): load
+    // again until it is older, so a list stored right after the last load is not missed.
+    const bool recent = loadedStamp_ && std::filesystem::file_time_type::clock::now() - *loadedStamp_ < kStampTick;
+    if (!recent && stampOf(home_.crlDirectory()) == loadedStamp_) return false;
     load();
     return true;
 }

@@ -28,7 +28,8 @@ namespace fmc::terminal {
 // Trust anchors, CRLs and the verifier (with its cached issuer checks), loaded once; the CRLs
 // are loaded again when the terminal folder's crls/ changed (a `crl sync` or `crl import` by
 // another process), so a running watch or kiosk uses new lists from its next card on. The
-// check is one stat() per card.
+// check is one stat() per card, plus a load while the folder's last change is under 2 s old
+// (its time has tick granularity). Lists where any CA's number went down are not taken.
 class OfflineVerifier {
 public:
     OfflineVerifier(const TerminalHome& home, std::chrono::seconds maxCrlAge);
@@ -39,7 +40,8 @@ public:
     // Stored CRLs that no longer verified when last loaded (their CA then counts as without
     // CRL). The reference stays valid until the next reload (the next verify, on this thread).
     [[nodiscard]] const std::vector<std::string>& problems() const;
-    // Reloads the CRLs if crls/ changed since they were loaded; true when it did.
+    // Reloads the CRLs if crls/ changed since they were loaded, or changed under 2 s ago; true
+    // when it loaded (even if it kept the lists in use because a number went down).
     bool reloadIfChanged() const;
     // How many times the CRLs were loaded (1 after construction).
     [[nodiscard]] std::size_t loadCount() const;

@@ -4,8 +4,14 @@
 
 #include <httplib.h>
 
+#include <openssl/err.h>
+#include <openssl/x509_vfy.h>
+
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -220,6 +226,10 @@ private:
                 throw CrlSourceUnavailableError(show(from) + ": redirect to '" + location + "' refused (http or https only)");
             }
         }
+        // A TLS base URL promised an authenticated transport; plain http would let anyone on the
+        // path answer (the index signature still holds, but withholding becomes trivial).
+        if (from.scheme == "https" && target.scheme == "http")
+            throw CrlSourceRefusedError(show(from) + ": redirect to '" + location + "' refused (https to http downgrade)");
         return fetchUrl(target, maxBytes, deadline, redirectsLeft - 1);
     }
 
@@ -231,22 +241,27 @@ class FolderCrlSource final : public CrlSource {
 public:
     explicit FolderCrlSource(std::filesystem::path folder) : folder_(std::move(folder)) {}
 
+    // One open, at most maxBytes + 1 bytes read: a file swapped or growing between a size check
+    // and the read cannot get more than the cap into memory.
     Bytes fetch(const std::string& relativePath, std::uint64_t maxBytes) override {
         const std::filesystem::path file = folder_ / relativePath;
-        std::error_code error;
-        if (!std::filesystem::is_regular_file(file, error)) throw CrlSourceUnavailableError(file.string() + ": no such file");
-        const std::uintmax_t size = std::filesystem::file_size(file, error);
-        if (error) throw CrlSourceUnavailableError(file.string() + ": " + error.message());
-        if (size > maxBytes)
-            throw CrlSourceRefusedError(file.string() + ": more than the " + std::to_string(maxBytes) + " bytes expected");
-        try {
-            Bytes content = readFileBytes(file);
-            if (content.size() > maxBytes)  // grew meanwhile
-                throw CrlSourceRefusedError(file.string() + ": more than the " + std::to_string(maxBytes) + " bytes expected");
-            return content;
-        } catch (const FileError& readError) {
-            throw CrlSourceUnavailableError(readError.what());
+        const std::unique_ptr<std::FILE, int (*)(std::FILE*)> stream(std::fopen(file.c_str(), "rb"), &std::fclose);
+        if (!stream) {
+            const int error = errno;
+            throw CrlSourceUnavailableError(file.string() + ": " + (error == ENOENT ? std::string("no such file") : std::strerror(error)));
         }
+        Bytes content;
+        unsigned char buffer[16384];
+        while (content.size() <= maxBytes) {
+            const std::size_t wanted = static_cast<std::size_t>(std::min<std::uint64_t>(sizeof buffer, maxBytes + 1 - content.size()));
+            const std::size_t got = std::fread(buffer, 1, wanted, stream.get());
+            content.insert(content.end(), buffer, buffer + got);
+            if (got < wanted) break;
+        }
+        if (std::ferror(stream.get())) throw CrlSourceUnavailableError(file.string() + ": cannot read (a folder, or a read error)");
+        if (content.size() > maxBytes)
+            throw CrlSourceRefusedError(file.string() + ": more than the " + std::to_string(maxBytes) + " bytes expected");
+        return content;
     }
     [[nodiscard]] std::string locate(const std::string& relativePath) const override { return (folder_ / relativePath).string(); }
 
@@ -257,6 +272,18 @@ private:
 } // namespace
 
 std::unique_ptr<CrlSource> openHttpCrlSource(const std::string& baseUrl, const CrlSourceOptions& options) {
+    if (options.caFile) {
+        // Checked here, before any network access: a wrong --ca-file is the operator's input,
+        // not a server to try again later.
+        const std::unique_ptr<X509_STORE, void (*)(X509_STORE*)> store(X509_STORE_new(), &X509_STORE_free);
+        std::error_code error;
+        if (!std::filesystem::is_regular_file(*options.caFile, error))
+            throw CrlSourceRefusedError("--ca-file " + options.caFile->string() + ": no such file");
+        if (!store || X509_STORE_load_file(store.get(), options.caFile->c_str()) != 1) {
+            ERR_clear_error();
+            throw CrlSourceRefusedError("--ca-file " + options.caFile->string() + ": holds no PEM certificate that loads");
+        }
+    }
     return std::make_unique<HttpCrlSource>(parseUrl(baseUrl), options);
 }
 

@@ -23,7 +23,8 @@ public:
     using std::runtime_error::runtime_error;
 };
 
-// What the source sent is refused before anything parses it: larger than the cap (exit 65).
+// What the source sent is refused before anything parses it: larger than the cap, a redirect
+// from https to http; or a --ca-file that is missing or loads no certificate (exit 65).
 class CrlSourceRefusedError : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;
@@ -47,8 +48,9 @@ public:
 };
 
 // An http:// or https:// base URL; throws std::invalid_argument for anything else. HTTPS
-// verifies the server's certificate and host name (system CAs, or `caFile`). Redirects are
-// followed (at most 3) only to http or https URLs.
+// verifies the server's certificate and host name (system CAs, or `caFile`, checked here
+// before any connection: CrlSourceRefusedError). Redirects are followed (at most 3) only to
+// http or https URLs, never from https to http.
 [[nodiscard]] std::unique_ptr<CrlSource> openHttpCrlSource(const std::string& baseUrl, const CrlSourceOptions& options);
 // A folder holding the same layout.
 [[nodiscard]] std::unique_ptr<CrlSource> openFolderCrlSource(const std::filesystem::path& folder);

@@ -6,6 +6,7 @@
 #include "card/exit_codes.hpp"
 #include "db/utc_text.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -42,24 +43,26 @@ void fail(ListSyncReport& report, SyncOutcome outcome, std::string problem) {
     report.problems.push_back(std::move(problem));
 }
 
-// Fetches, checks and stores one file; false (with the problem recorded) when that failed.
-bool importFile(TerminalHome& home, CrlSource& source, const std::string& folder, const pki::CrlIndexEntry& entry,
-                ListSyncReport& report, bool fallbackFollows) {
+// Fetches, checks and stores one file; nullopt when stored, else how it failed (the problem
+// recorded). With `fallbackFollows` the outcome is left to the caller, who tries the complete CRL.
+std::optional<SyncOutcome> importFile(TerminalHome& home, CrlSource& source, const std::string& folder,
+                                      const pki::CrlIndexEntry& entry, ListSyncReport& report, bool fallbackFollows) {
     try {
-        (void)home.importCrl(ByteView(fetchChecked(source, folder, entry, report.bytesDownloaded)));
-        return true;
+        const ImportedCrl imported = home.importCrl(ByteView(fetchChecked(source, folder, entry, report.bytesDownloaded)));
+        for (const std::string& warning : imported.warnings) report.problems.push_back(warning);
+        return std::nullopt;
     } catch (const std::exception& error) {
         std::string problem = error.what();
         if (dynamic_cast<const CrlSourceUnavailableError*>(&error) == nullptr &&
             dynamic_cast<const CrlSourceRefusedError*>(&error) == nullptr)
             problem = source.locate(folder + "/" + entry.file) + ": " + problem;  // a pki error: name the file
-        if (fallbackFollows) {
+        const SyncOutcome outcome =
+                dynamic_cast<const CrlSourceUnavailableError*>(&error) ? SyncOutcome::unavailable : SyncOutcome::refused;
+        if (fallbackFollows)
             report.problems.push_back(problem + "; taking the complete CRL instead");
-            return false;
-        }
-        fail(report, dynamic_cast<const CrlSourceUnavailableError*>(&error) ? SyncOutcome::unavailable : SyncOutcome::refused,
-             problem);
-        return false;
+        else
+            fail(report, outcome, problem);
+        return outcome;
     }
 }
 
@@ -69,34 +72,30 @@ struct NamedArl {
     pki::CrlIndexEntry entry;
 };
 
-void syncIssuingCa(TerminalHome& home, CrlSource& source, const pki::TrustStore& trust, const pki::Certificate& ca,
-                   ListSyncReport& report, std::map<std::string, NamedArl>& arlsByRoot) {
-    const std::string folder = pki::crlFolderName(ca);
-    const std::string indexPath = folder + "/" + pki::kCrlIndexFileName;
-    std::vector<std::string> ignored;
-    const pki::RevocationState state = home.loadRevocations(trust, ignored);
-    const pki::RevocationIndex* held = state.forIssuer(ca.native());
-    pki::CrlIndex index;
+// Fetches and verifies `ca`'s signed index; nullopt (the failure recorded) when that failed.
+std::optional<pki::CrlIndex> fetchIndex(CrlSource& source, const pki::TrustStore& trust, const pki::Certificate& ca,
+                                        const std::string& indexPath, ListSyncReport& report) {
     try {
         const Bytes signedIndex = source.fetch(indexPath, pki::kCrlIndexMaxBytes);
         report.bytesDownloaded += signedIndex.size();
-        index = pki::verifyCrlIndex(ByteView(signedIndex), trust);
+        pki::CrlIndex index = pki::verifyCrlIndex(ByteView(signedIndex), trust);
         if (index.issuerKeyId != ca.subjectKeyIdentifier())
             throw pki::UntrustedCrlIndexError("the index is signed by another CA (" + index.issuer + ")");
+        return index;
     } catch (const CrlSourceUnavailableError& error) {
         fail(report, SyncOutcome::unavailable, error.what());
-        return;
     } catch (const CrlSourceRefusedError& error) {
         fail(report, SyncOutcome::refused, error.what());
-        return;
     } catch (const std::exception& error) {
         fail(report, SyncOutcome::refused, source.locate(indexPath) + ": " + error.what());
-        return;
     }
-    if (index.arl) {
-        NamedArl& newest = arlsByRoot[ca.issuer()];
-        if (newest.folder.empty() || index.arl->crlNumber > newest.entry.crlNumber) newest = NamedArl{folder, *index.arl};
-    }
+    return std::nullopt;
+}
+
+// Takes what `index` offers beyond the list `held` (nullptr: none).
+void applyIndex(TerminalHome& home, CrlSource& source, const pki::Certificate& ca, const pki::RevocationIndex* held,
+                const pki::CrlIndex& index, const std::string& indexPath, ListSyncReport& report) {
+    const std::string folder = pki::crlFolderName(ca);
     const std::uint64_t heldNumber = held ? held->crlNumber() : 0;
     if (held && index.full.crlNumber < heldNumber) {
         fail(report, SyncOutcome::refused,
@@ -108,21 +107,46 @@ void syncIssuingCa(TerminalHome& home, CrlSource& source, const pki::TrustStore&
     const bool deltaApplies = held && index.delta && index.delta->baseCrlNumber &&
                               *index.delta->baseCrlNumber <= heldNumber && heldNumber < index.delta->crlNumber &&
                               home.storedDeltaCount(ca) < kMaxStoredDeltas;
-    if (deltaApplies && importFile(home, source, folder, *index.delta, report, true)) {
-        report.applied = "delta";
-        report.outcome = SyncOutcome::updated;
-        return;
+    std::optional<SyncOutcome> deltaFailure;
+    if (deltaApplies) {
+        deltaFailure = importFile(home, source, folder, *index.delta, report, true);
+        if (!deltaFailure) {
+            report.applied = "delta";
+            report.outcome = SyncOutcome::updated;
+            return;
+        }
     }
-    if (importFile(home, source, folder, index.full, report, false)) {
+    if (!importFile(home, source, folder, index.full, report, false)) {
         report.applied = "full";
         report.outcome = SyncOutcome::updated;
+    } else if (deltaFailure == SyncOutcome::refused) {
+        report.outcome = SyncOutcome::refused;  // a refused delta stays refused when the complete CRL is out of reach
     }
 }
 
-void syncRootArl(TerminalHome& home, CrlSource& source, const pki::TrustStore& trust, const pki::Certificate& root,
+void syncIssuingCa(TerminalHome& home, CrlSource& source, const pki::TrustStore& trust, const pki::Certificate& ca,
+                   const pki::RevocationState& state, std::chrono::system_clock::time_point now, ListSyncReport& report,
+                   std::map<std::string, NamedArl>& arlsByRoot) {
+    const std::string folder = pki::crlFolderName(ca);
+    const std::string indexPath = folder + "/" + pki::kCrlIndexFileName;
+    const std::optional<pki::CrlIndex> index = fetchIndex(source, trust, ca, indexPath, report);
+    if (!index) return;
+    if (index->arl) {
+        NamedArl& newest = arlsByRoot[ca.issuer()];
+        if (newest.folder.empty() || index->arl->crlNumber > newest.entry.crlNumber) newest = NamedArl{folder, *index->arl};
+    }
+    applyIndex(home, source, ca, state.forIssuer(ca.native()), *index, indexPath, report);
+    // A signed index past its nextUpdate still verifies: only the clock tells that the mirror
+    // stopped following the station, or replays an old index to hide a revocation.
+    if (now > index->nextUpdate) {
+        report.problems.push_back("the index is past its next update (" + utc(index->nextUpdate) +
+                                  "): the mirror is stale or replays an old index");
+        if (report.outcome == SyncOutcome::upToDate) report.outcome = SyncOutcome::unavailable;
+    }
+}
+
+void syncRootArl(TerminalHome& home, CrlSource& source, const pki::Certificate& root, const pki::RevocationState& state,
                  const NamedArl& named, ListSyncReport& report) {
-    std::vector<std::string> ignored;
-    const pki::RevocationState state = home.loadRevocations(trust, ignored);
     const pki::RevocationIndex* held = state.forIssuer(root.native());
     if (held && named.entry.crlNumber < held->crlNumber()) {
         fail(report, SyncOutcome::refused,
@@ -131,7 +155,7 @@ void syncRootArl(TerminalHome& home, CrlSource& source, const pki::TrustStore& t
         return;
     }
     if (held && named.entry.crlNumber == held->crlNumber()) return;
-    if (importFile(home, source, named.folder, named.entry, report, false)) {
+    if (!importFile(home, source, named.folder, named.entry, report, false)) {
         report.applied = "full";
         report.outcome = SyncOutcome::updated;
     }
@@ -179,11 +203,17 @@ SyncReport syncRevocationLists(TerminalHome& home, CrlSource& source, std::chron
     const pki::TrustStore trust = home.loadTrust();
     SyncReport report;
     report.at = now;
+    // Loaded once: each import below changes only its own CA's list, so what is held for the
+    // others stays as loaded here. Stored lists that do not load are the operator's to see.
+    std::vector<std::string> loadProblems;
+    pki::RevocationState state = home.loadRevocations(trust, loadProblems);
     std::map<std::string, NamedArl> arlsByRoot;  // by the root's subject
+    std::vector<const pki::Certificate*> listed;  // the CA of each report.lists entry
     for (const pki::Certificate& ca : trust.issuingCas()) {
         ListSyncReport& list = report.lists.emplace_back();
         list.issuer = ca.subject();
-        syncIssuingCa(home, source, trust, ca, list, arlsByRoot);
+        listed.push_back(&ca);
+        syncIssuingCa(home, source, trust, ca, state, now, list, arlsByRoot);
     }
     for (const pki::Certificate& root : trust.roots()) {
         const auto named = arlsByRoot.find(root.subject());
@@ -191,15 +221,23 @@ SyncReport syncRevocationLists(TerminalHome& home, CrlSource& source, std::chron
         ListSyncReport& list = report.lists.emplace_back();
         list.issuer = root.subject();
         list.authorityList = true;
-        syncRootArl(home, source, trust, root, named->second, list);
+        listed.push_back(&root);
+        syncRootArl(home, source, root, state, named->second, list);
     }
-    std::vector<std::string> ignored;
-    const pki::RevocationState state = home.loadRevocations(trust, ignored);
-    std::size_t next = 0;
-    for (const pki::Certificate& ca : trust.issuingCas()) describeHeld(state, ca, now, report.lists[next++]);
-    for (; next < report.lists.size(); ++next)
-        for (const pki::Certificate& root : trust.roots())
-            if (root.subject() == report.lists[next].issuer) describeHeld(state, root, now, report.lists[next]);
+    const bool anyUpdated = std::any_of(report.lists.begin(), report.lists.end(),
+                                        [](const ListSyncReport& list) { return list.outcome == SyncOutcome::updated; });
+    if (anyUpdated) {
+        std::vector<std::string> ignored;  // the same files as above, plus the new ones that just verified
+        state = home.loadRevocations(trust, ignored);
+    }
+    for (std::size_t i = 0; i < report.lists.size(); ++i) describeHeld(state, *listed[i], now, report.lists[i]);
+    // Stored file names start with the CA's key identifier: each problem goes to its CA's list.
+    for (const std::string& problem : loadProblems) {
+        std::vector<std::string>* owner = &report.problems;
+        for (std::size_t i = 0; i < report.lists.size(); ++i)
+            if (problem.rfind(toHex(listed[i]->subjectKeyIdentifier()), 0) == 0) owner = &report.lists[i].problems;
+        owner->push_back("stored list: " + problem);
+    }
     return report;
 }
 
@@ -242,7 +280,7 @@ json syncReportJson(const SyncReport& report) {
                          {"next_update", list.nextUpdate ? json(utc(*list.nextUpdate)) : json(nullptr)},
                          {"problems", list.problems}});
     }
-    return json{{"time", utc(report.at)}, {"exit_code", report.exitCode()}, {"lists", lists}};
+    return json{{"time", utc(report.at)}, {"exit_code", report.exitCode()}, {"lists", lists}, {"problems", report.problems}};
 }
 
 } // namespace fmc::terminal

@@ -44,6 +44,7 @@ struct ListSyncReport {
 struct SyncReport {
     std::chrono::system_clock::time_point at;
     std::vector<ListSyncReport> lists;
+    std::vector<std::string> problems;  // stored lists of no CA in the report that did not load
     // 0 all synced or up to date; 65 when anything was refused; else 75 when a source failed.
     [[nodiscard]] int exitCode() const;
 };

@@ -65,7 +65,8 @@ int syncCrls(const std::vector<std::string>& rest, std::ostream& output) {
         "SHA-256) and verified with the trust anchors; a list never goes backwards, and the one held\n"
         "stays on any failure. Prints each list's number, age and next update (one line per round).\n"
         "Exit codes: 0 synced or up to date; 65 something fetched was refused (forged, truncated,\n"
-        "older than held, wrong delta base, garbage); 75 the source is unreachable, timed out or\n"
+        "older than held, wrong delta base, garbage, https redirected to http, a bad --ca-file);\n"
+        "75 the source is unreachable, timed out, stale (past its next update) or\n"
         "lacks a file (HTTP 404: a mirror not yet updated): try again later. With --every it runs\n"
         "until SIGINT/SIGTERM (exit 0); failed rounds do not end it.\n\nOptions");
     options.add_options()("url", po::value<std::string>()->value_name("URL"), "the published folder's base URL")(
@@ -95,6 +96,7 @@ int syncCrls(const std::vector<std::string>& rest, std::ostream& output) {
     const bool json = values->count("json") != 0;
     if (values->count("url")) {
         try {
+            // Also checks --ca-file, before any network access (a bad one: exit 65).
             (void)openHttpCrlSource((*values)["url"].as<std::string>(), sourceOptions);
         } catch (const std::invalid_argument& error) {
             throw po::error(error.what());
@@ -110,6 +112,7 @@ int syncCrls(const std::vector<std::string>& rest, std::ostream& output) {
         for (const ListSyncReport& list : report.lists)
             for (const std::string& problem : list.problems)
                 std::cerr << "fmc-terminal: crl sync: " << list.issuer << ": " << problem << "\n";
+        for (const std::string& problem : report.problems) std::cerr << "fmc-terminal: crl sync: stored list: " << problem << "\n";
         return report.exitCode();
     };
     if (!every) return round();
@@ -172,6 +175,7 @@ int runCrlCommand(const std::vector<std::string>& args, std::ostream& out) {
         if (!values) return 0;
         TerminalHome home = TerminalHome::open(homeOf(*values));
         const ImportedCrl crl = home.importCrl((*values)["file"].as<std::string>());
+        for (const std::string& warning : crl.warnings) std::cerr << "fmc-terminal: warning: " << warning << "\n";
         const auto day = [](std::chrono::system_clock::time_point t) {
             return db::formatUtc(std::chrono::floor<std::chrono::seconds>(t));
         };

@@ -43,14 +43,15 @@ std::optional<StoredListName> parseStoredListName(const std::filesystem::path& f
     return StoredListName{stem.substr(0, marker), std::stoull(digits)};
 }
 
-// Holds an exclusive flock on the terminal folder: `crl import`, `crl sync` and any other
-// process storing lists take turns, so two of them never interleave load-check-store.
+// Holds an flock on the terminal folder: exclusive (LOCK_EX) for `crl import`, `crl sync` and
+// any other process storing lists, so two of them never interleave load-check-store; shared
+// (LOCK_SH) for readers, so none sees a new complete CRL next to deltas about to be deleted.
 class FolderLock {
 public:
-    explicit FolderLock(const std::filesystem::path& folder)
+    FolderLock(const std::filesystem::path& folder, int operation)
         : descriptor_(::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) {
         if (descriptor_ < 0) throw TerminalError("cannot open " + folder.string() + ": " + std::strerror(errno));
-        while (::flock(descriptor_, LOCK_EX) != 0) {
+        while (::flock(descriptor_, operation) != 0) {
             if (errno == EINTR) continue;
             const int error = errno;
             ::close(descriptor_);
@@ -123,8 +124,33 @@ catalog::ServicesCatalog TerminalHome::loadCatalog() const {
     return catalog::ServicesCatalog::load(file.is_absolute() ? file : home_ / file);
 }
 
+// Deletes `keyId`'s stored deltas except `keep`; a failure is a warning, not an error: the
+// list is already stored, and leftovers no newer than the complete CRL are passed over.
+static void removeDeltas(const std::filesystem::path& folder, const std::string& keyId, std::optional<std::uint64_t> keep,
+                  std::vector<std::string>& warnings) {
+    std::error_code error;
+    std::vector<std::filesystem::path> doomed;
+    for (const auto& entry : std::filesystem::directory_iterator(folder, error)) {
+        const std::optional<StoredListName> stored = parseStoredListName(entry.path());
+        if (stored && stored->deltaNumber && stored->keyId == keyId && stored->deltaNumber != keep) doomed.push_back(entry.path());
+    }
+    if (error) warnings.push_back("cannot list " + folder.string() + ": " + error.message());
+    for (const std::filesystem::path& file : doomed) {
+        std::error_code removeError;
+        std::filesystem::remove(file, removeError);
+        if (removeError) warnings.push_back("cannot remove the superseded " + file.string() + ": " + removeError.message());
+    }
+}
+
 pki::RevocationState TerminalHome::loadRevocations(const pki::TrustStore& trust,
                                                    std::vector<std::string>& problems) const {
+    if (!std::filesystem::exists(crlDirectory())) return pki::RevocationState();
+    const FolderLock lock(home_, LOCK_SH);
+    return loadRevocationsUnlocked(trust, problems);
+}
+
+pki::RevocationState TerminalHome::loadRevocationsUnlocked(const pki::TrustStore& trust,
+                                                           std::vector<std::string>& problems) const {
     pki::RevocationState state;
     if (!std::filesystem::exists(crlDirectory())) return state;
     std::vector<std::filesystem::path> completes;
@@ -166,27 +192,29 @@ ImportedCrl TerminalHome::importCrl(const std::filesystem::path& file) { return 
 
 ImportedCrl TerminalHome::importCrl(ByteView der) {
     std::filesystem::create_directories(crlDirectory());
-    const FolderLock lock(home_);
+    const FolderLock lock(home_, LOCK_EX);
     const pki::TrustStore trust = loadTrust();
-    std::vector<std::string> ignored;
-    pki::RevocationState state = loadRevocations(trust, ignored);
+    std::vector<std::string> ignored;  // a stored list that no longer verifies is replaced or stays out anyway
+    pki::RevocationState state = loadRevocationsUnlocked(trust, ignored);
     const pki::RevocationIndex& index = state.importCrl(trust, der);
     std::string name = toHex(index.issuer().subjectKeyIdentifier());
     if (name.empty()) name = "issuer";
     const bool delta = index.crlNumber() != index.completeCrlNumber();
+    ImportedCrl imported{index.issuer().subject(), index.crlNumber(), index.completeCrlNumber(), delta,
+                         index.thisUpdate(),        index.nextUpdate(), index.size(), {}};
     if (delta) {
         writeFileAtomically(crlDirectory() / (name + std::string(kDeltaMarker) + std::to_string(index.crlNumber()) + ".der"), der);
+        // Based on the complete CRL itself: the deltas before it are redundant. Stored first,
+        // so an interrupted removal leaves a chain that still loads to the same state.
+        const std::optional<std::uint64_t> base = pki::RevocationList::fromDer(der).baseCrlNumber();
+        if (base && *base <= index.completeCrlNumber()) removeDeltas(crlDirectory(), name, index.crlNumber(), imported.warnings);
     } else {
         // The complete CRL first: if the deltas' removal is interrupted, they are no newer than
         // it and the next load passes over them.
         writeFileAtomically(crlDirectory() / (name + ".der"), der);
-        for (const auto& entry : std::filesystem::directory_iterator(crlDirectory())) {
-            const std::optional<StoredListName> stored = parseStoredListName(entry.path());
-            if (stored && stored->deltaNumber && stored->keyId == name) std::filesystem::remove(entry.path());
-        }
+        removeDeltas(crlDirectory(), name, std::nullopt, imported.warnings);
     }
-    return ImportedCrl{index.issuer().subject(), index.crlNumber(), index.completeCrlNumber(), delta,
-                       index.thisUpdate(),        index.nextUpdate(), index.size()};
+    return imported;
 }
 
 std::size_t TerminalHome::storedDeltaCount(const pki::Certificate& ca) const {

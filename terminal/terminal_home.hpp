@@ -46,6 +46,9 @@ struct ImportedCrl {
     std::chrono::system_clock::time_point thisUpdate;
     std::chrono::system_clock::time_point nextUpdate;
     std::size_t entries = 0;
+    // Housekeeping that failed after the list was stored (a superseded file not removed): the
+    // import itself succeeded; the next load passes over such leftovers.
+    std::vector<std::string> warnings;
 };
 
 class TerminalHome {
@@ -67,13 +70,15 @@ public:
     // applied in ascending order. A stored file that no longer verifies is left out (a
     // complete CRL: its CA then has no CRL, terminals fail closed; a delta: the list stays at
     // the one before) and named in `problems`. Deltas no newer than their complete CRL are
-    // leftovers of an interrupted replacement and are passed over silently.
+    // leftovers of an interrupted replacement and are passed over silently. Holds a shared
+    // flock on the folder while reading, so an import never shows half done.
     [[nodiscard]] crypto::pki::RevocationState loadRevocations(const crypto::pki::TrustStore& trust,
                                                                std::vector<std::string>& problems) const;
     // Verifies the list (complete or delta) against the trust anchors, refuses one not newer
     // than the one held, a delta whose base is above it (the pki errors say which), then
     // stores it: a delta next to its complete CRL, a complete CRL replacing the CA's complete
-    // CRL and deltas. The previous list stays on any error. Importers of one folder (other
+    // CRL and deltas. A delta based on the stored complete CRL (BaseCRLNumber <= its number)
+    // says everything alone, so the CA's other deltas are deleted: the chain stays one file. The previous list stays on any error. Importers of one folder (other
     // processes too) take turns through an flock on the folder.
     ImportedCrl importCrl(const std::filesystem::path& file);
     ImportedCrl importCrl(ByteView der);
@@ -84,6 +89,9 @@ public:
 
 private:
     TerminalHome(std::filesystem::path home, TerminalConfig config);
+    // loadRevocations without the lock, for importCrl, which holds the exclusive one.
+    [[nodiscard]] crypto::pki::RevocationState loadRevocationsUnlocked(const crypto::pki::TrustStore& trust,
+                                                                       std::vector<std::string>& problems) const;
 
     std::filesystem::path home_;
     TerminalConfig config_;

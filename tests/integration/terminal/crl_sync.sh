@@ -7,7 +7,8 @@
 # within the timeout, each with one line on stderr and the lists held unchanged; `--every`
 # runs rounds until SIGTERM and exits 0. Then HTTPS with a throwaway CA made here by openssl:
 # with --ca-file the same lists as over HTTP; without it, or with a certificate for another
-# name, 75 with one line and the lists unchanged; http:// redirected to https:// is followed.
+# name, 75 with one line and the lists unchanged; http:// redirected to https:// is followed,
+# https:// redirected to http:// is refused (65); a bad --ca-file is 65 before any connection.
 # No card, no pcscd.
 . "$(dirname "$0")/../cli/lib.sh"
 here=$(cd "$(dirname "$0")" && pwd)
@@ -67,7 +68,10 @@ publish
 expect_exit 0 "sync the next publish" -- terminal crl sync "$url" --json
 jq -e '.lists[0].applied == "delta" and .lists[0].crl_number > .lists[0].complete_crl_number' <<<"$out" >/dev/null &&
     pass "a second delta on the same complete CRL" || fail "chain: $out"
-[ "$(ls "$work/terminal/crls" | grep -c '\.delta-')" -eq 2 ] && pass "two deltas stored" || fail "stored: $(ls "$work/terminal/crls")"
+# Both deltas are against the complete CRL held (the station's base is the earliest in the
+# window): the newer says everything, so the older is deleted and the chain stays one file.
+[ "$(ls "$work/terminal/crls" | grep -c '\.delta-')" -eq 1 ] && pass "one delta stored: the second replaced the first" ||
+    fail "stored: $(ls "$work/terminal/crls")"
 : >"$requests"
 expect_exit 0 "sync again" -- terminal crl sync "$url"
 expect_contains "$out" "up to date" "nothing new: up to date"
@@ -118,6 +122,14 @@ stop_server
 unreachable "a closed port" "cannot connect" -- terminal crl sync "http://127.0.0.1:$port" --timeout 2
 unreachable "a missing folder" "no such folder" -- terminal crl sync --dir "$work/no-usb-stick"
 expect_exit 64 "an ftp URL is a usage error" -- terminal crl sync ftp://127.0.0.1/crls
+# A bad --ca-file is the operator's input (65), found before any connection: the port is closed.
+expect_exit 65 "a --ca-file that does not exist" -- terminal crl sync "http://127.0.0.1:$port" --ca-file "$work/none.pem"
+expect_contains "$err" "no such file" "a missing --ca-file: the message says why"
+expect_one_line "$err" "a missing --ca-file: one line"
+echo "not a certificate" >"$work/junk.pem"
+expect_exit 65 "a --ca-file that does not load" -- terminal crl sync "http://127.0.0.1:$port" --ca-file "$work/junk.pem"
+expect_contains "$err" "no PEM certificate" "an unloadable --ca-file: the message says why"
+expect_one_line "$err" "an unloadable --ca-file: one line"
 
 # --- After all that, the good mirror still works, and --every runs until SIGTERM.
 start_server static "$work/pub"
@@ -177,4 +189,11 @@ unreachable "http redirected to https, no --ca-file" "certificate does not verif
     terminal crl sync "$url" --timeout 2
 expect_exit 0 "http redirected to https, with --ca-file" -- terminal crl sync "$url" --ca-file "$tls/ca.pem" --json
 [ "$(jq -r '.lists[0].applied' <<<"$out")" = delta ] && pass "the delta came through the redirect" || fail "applied: $out"
+
+# https redirected to plain http is a downgrade: refused (65), nothing fetched over http.
+publish
+before=$(held)
+also_start_server static "$work/pub"
+also_start_server --tls "$tls/localhost.pem" "$tls/localhost.key" redirect "$url"
+refused "https redirected to http" "https to http downgrade" -- terminal crl sync "$url" --ca-file "$tls/ca.pem" --timeout 2
 finish

@@ -84,7 +84,8 @@ struct Publish {
 
 pki::CrlIndex publish(Mirror& mirror, const Publish& what, const TestPki& signer = authority()) {
     const auto thisUpdate = jan2026 + hours(what.number);
-    const pki::RevocationList full = authority().crl(what.number, what.entries, thisUpdate);
+    // Valid 72 h: the syncs at jan2026 + 30 h find every index before its next update.
+    const pki::RevocationList full = authority().crl(what.number, what.entries, thisUpdate, hours(72));
     pki::CrlIndex index{authority().issuing.certificate().subject(),
                         signer.issuing.certificate().subjectKeyIdentifier(),  // a forger can only sign as itself
                         thisUpdate,
@@ -116,7 +117,9 @@ struct Terminal {
         return TerminalHome::setup(home, temp.path / "trust.pem", std::nullopt, 90);
     }();
 
-    SyncReport sync(Mirror& mirror) { return syncRevocationLists(terminal, mirror, jan2026 + hours(30)); }
+    SyncReport sync(Mirror& mirror, std::chrono::system_clock::time_point at = jan2026 + hours(30)) {
+        return syncRevocationLists(terminal, mirror, at);
+    }
     [[nodiscard]] const pki::RevocationIndex* held(pki::RevocationState& state) const {
         std::vector<std::string> problems;
         state = terminal.loadRevocations(terminal.loadTrust(), problems);
@@ -222,6 +225,13 @@ TEST_CASE("a delta on the wrong base falls back to the complete CRL", "[terminal
         CHECK_THAT(crlOf(report).problems[0], Catch::Contains("delta-7.crl") && Catch::Contains("taking the complete CRL"));
         CHECK(terminal.heldNumber() == 7);
     }
+    SECTION("a refused delta and an unreachable complete CRL: still refused (65), the list held stays") {
+        mirror.files.erase(folder + "/full-7.crl");
+        const SyncReport report = terminal.sync(mirror);
+        CHECK(report.exitCode() == 65);
+        CHECK(crlOf(report).outcome == SyncOutcome::refused);
+        CHECK(terminal.heldNumber() == 4);
+    }
     SECTION("if the complete CRL is unusable too, the list held stays") {
         mirror.files[folder + "/full-7.crl"].back() ^= 1;
         const SyncReport report = terminal.sync(mirror);
@@ -305,17 +315,143 @@ TEST_CASE("crl import stores a delta and a reload applies it", "[terminal][sync]
     CHECK(imported.completeCrlNumber == 2);
     CHECK(terminal.terminal.storedDeltaCount(authority().issuing.certificate()) == 1);
     CHECK(fs::exists(terminal.home / "crls" / (storedName + ".delta-3.der")));
-    CHECK(terminal.heldNumber() == 3);
+    pki::RevocationState state;
+    const pki::RevocationIndex* held = terminal.held(state);
+    REQUIRE(held != nullptr);
+    CHECK(held->crlNumber() == 3);
+    CHECK(held->find(Bytes{1}) == pki::RevocationReason::keyCompromise);  // from the complete CRL
+    CHECK(held->find(Bytes{2}) == pki::RevocationReason::keyCompromise);  // added by the delta
+    CHECK_FALSE(held->find(Bytes{3}).has_value());
+}
+
+// Sets the crls folder's time back, as if the last change were long ago: a verifier only
+// trusts an unchanged time once it is older than the file system's tick.
+void ageCrlFolder(const Terminal& terminal) {
+    fs::last_write_time(terminal.home / "crls", fs::file_time_type::clock::now() - std::chrono::seconds(10));
 }
 
 TEST_CASE("a running verifier reloads the lists when the crls folder changes", "[terminal][sync]") {
     Terminal terminal;
+    const TestPki::Card card = authority().issueCard();
+    const auto verify = [&](const OfflineVerifier& verifier) {
+        const Bytes challenge = pki::CardVerifier::newChallenge();
+        CardReading reading;
+        reading.certificateDer = card.certificate.der();
+        reading.challenge = challenge;
+        reading.signature = card.key.signDigest(challenge);
+        return verifier.verify(reading, jan2026 + hours(12));
+    };
     terminal.terminal.importCrl(ByteView(authority().crl(1).der()));
+    terminal.terminal.importCrl(ByteView(authority().arl(1).der()));
+    ageCrlFolder(terminal);
     const OfflineVerifier verifier(terminal.terminal, std::chrono::hours(24));
     CHECK(verifier.loadCount() == 1);
     CHECK_FALSE(verifier.reloadIfChanged());
-    terminal.terminal.importCrl(ByteView(authority().crl(2, {revoked(7)}).der()));
-    CHECK(verifier.reloadIfChanged());
+    CHECK(verify(verifier).accepted());
+
+    // Another process revokes the card: the next verification refuses it, without a restart.
+    const Bytes serial = card.certificate.serialNumber();
+    terminal.terminal.importCrl(ByteView(authority().crl(2, {{serial, jan2026, pki::RevocationReason::keyCompromise}}).der()));
+    const pki::Verdict afterRevocation = verify(verifier);
     CHECK(verifier.loadCount() == 2);
+    CHECK_FALSE(afterRevocation.accepted());
+    CHECK(afterRevocation.decisiveReason() == pki::ReasonCode::revoked);
+
+    // Within the tick of the last change the verifier keeps looking; once it is old, it stops.
+    CHECK(verifier.reloadIfChanged());
+    ageCrlFolder(terminal);
+    CHECK(verifier.reloadIfChanged());
     CHECK_FALSE(verifier.reloadIfChanged());
+
+    SECTION("an older list copied into crls/ does not replace the newer one in use") {
+        writeFileAtomically(terminal.home / "crls" / (storedName + ".der"), authority().crl(1).der());
+        CHECK(verifier.reloadIfChanged());
+        CHECK(verify(verifier).decisiveReason() == pki::ReasonCode::revoked);
+        REQUIRE_FALSE(verifier.problems().empty());
+        CHECK_THAT(verifier.problems().back(), Catch::Contains("older than the list 2 in use"));
+    }
+}
+
+TEST_CASE("deltas on the stored complete CRL keep the chain at one file", "[terminal][sync]") {
+    Terminal terminal;
+    Mirror mirror;
+    publish(mirror, {2, {}, std::nullopt, {}});
+    REQUIRE(terminal.sync(mirror).exitCode() == 0);
+    // Hourly publishes, each delta against complete CRL 2 and cumulative: far more rounds
+    // than kMaxStoredDeltas, and never the complete CRL again.
+    std::vector<pki::RevokedCertificate> sinceBase;
+    for (std::uint64_t number = 3; number < 3 + 2 * kMaxStoredDeltas; ++number) {
+        sinceBase.push_back(revoked(static_cast<std::uint8_t>(number)));
+        publish(mirror, {number, sinceBase, 2, sinceBase});
+        const SyncReport report = terminal.sync(mirror, jan2026 + hours(number));
+        INFO("CRL " << number);
+        CHECK(report.exitCode() == 0);
+        CHECK(crlOf(report).applied == "delta");
+        CHECK(terminal.terminal.storedDeltaCount(authority().issuing.certificate()) == 1);
+    }
+    const std::uint64_t last = 2 + 2 * kMaxStoredDeltas;
+    CHECK(fs::exists(terminal.home / "crls" / (storedName + ".delta-" + std::to_string(last) + ".der")));
+    pki::RevocationState state;
+    const pki::RevocationIndex* held = terminal.held(state);
+    REQUIRE(held != nullptr);
+    CHECK(held->crlNumber() == last);
+    CHECK(held->completeCrlNumber() == 2);
+    CHECK(held->find(Bytes{3}).has_value());
+    CHECK(held->find(Bytes{static_cast<std::uint8_t>(last)}).has_value());
+}
+
+TEST_CASE("with kMaxStoredDeltas deltas stored the complete CRL is taken instead", "[terminal][sync]") {
+    Terminal terminal;
+    Mirror mirror;
+    publish(mirror, {1, {}, std::nullopt, {}});
+    REQUIRE(terminal.sync(mirror).exitCode() == 0);
+    // Each delta against the previous one: the chain grows by one per round.
+    std::vector<pki::RevokedCertificate> all;
+    std::uint64_t number = 2;
+    for (; number < 2 + kMaxStoredDeltas; ++number) {
+        all.push_back(revoked(static_cast<std::uint8_t>(number)));
+        publish(mirror, {number, all, number - 1, {revoked(static_cast<std::uint8_t>(number))}});
+        REQUIRE(crlOf(terminal.sync(mirror)).applied == "delta");
+    }
+    CHECK(terminal.terminal.storedDeltaCount(authority().issuing.certificate()) == kMaxStoredDeltas);
+    all.push_back(revoked(static_cast<std::uint8_t>(number)));
+    publish(mirror, {number, all, number - 1, {revoked(static_cast<std::uint8_t>(number))}});
+    mirror.fetched.clear();
+    const SyncReport report = terminal.sync(mirror);
+    CHECK(report.exitCode() == 0);
+    CHECK(crlOf(report).applied == "full");
+    CHECK(std::count(mirror.fetched.begin(), mirror.fetched.end(), folder + "/delta-" + std::to_string(number) + ".crl") == 0);
+    CHECK(terminal.terminal.storedDeltaCount(authority().issuing.certificate()) == 0);
+    CHECK(terminal.heldNumber() == number);
+}
+
+TEST_CASE("an index past its next update is reported, and 75 unless something newer came", "[terminal][sync]") {
+    Terminal terminal;
+    Mirror mirror;
+    publish(mirror, {3, {}, std::nullopt, {}});  // next update jan2026 + 75 h
+    const auto late = jan2026 + hours(100);
+    SECTION("something newer applied: updated, with the problem") {
+        const SyncReport report = terminal.sync(mirror, late);
+        CHECK(crlOf(report).outcome == SyncOutcome::updated);
+        REQUIRE_FALSE(crlOf(report).problems.empty());
+        CHECK_THAT(crlOf(report).problems.front(), Catch::Contains("past its next update (2026-01-04T03:00:00Z)"));
+    }
+    SECTION("nothing newer: unavailable (75)") {
+        REQUIRE(terminal.sync(mirror).exitCode() == 0);
+        const SyncReport report = terminal.sync(mirror, late);
+        CHECK(report.exitCode() == 75);
+        CHECK(crlOf(report).outcome == SyncOutcome::unavailable);
+        CHECK_THAT(crlOf(report).problems.front(), Catch::Contains("the mirror is stale or replays an old index"));
+    }
+}
+
+TEST_CASE("stored lists that do not load are reported as problems", "[terminal][sync]") {
+    Terminal terminal;
+    Mirror mirror;
+    publish(mirror, {3, {}, std::nullopt, {}});
+    REQUIRE(terminal.sync(mirror).exitCode() == 0);
+    writeFileAtomically(terminal.home / "crls" / (storedName + ".delta-9.der"), Bytes(40, 0x30));
+    const SyncReport report = terminal.sync(mirror);
+    REQUIRE_FALSE(crlOf(report).problems.empty());
+    CHECK_THAT(crlOf(report).problems.front(), Catch::Contains("stored list: " + storedName + ".delta-9.der"));
 }
