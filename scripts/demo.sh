@@ -4,7 +4,8 @@
 # "Virtual PCD 00 01"), shows them through the project's own PC/SC layer, then runs the
 # issuance station: creates a station, enrolls a merchant, issues the contact card, refuses
 # the contactless one, sets up a terminal, decides offline for the card (granted, not entitled,
-# tapped contactless), revokes it, publishes and imports the CRL, and shows the denial.
+# tapped contactless), revokes it, publishes the CRL folder (complete CRL, delta CRL, signed
+# index), lets the terminal sync the delta over HTTP from a static web server, and shows the denial.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -23,7 +24,9 @@ demo=$root/build/demo
 rm -rf "$demo"
 mkdir -p "$demo"
 vcard_pids=()
+server_pid=""
 cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
   for pid in "${vcard_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
   sh tests/fixtures/stop_pcscd.sh "$demo/pcscd-started" >/dev/null || true
@@ -76,8 +79,8 @@ issue card issue --merchant "$merchant" --reader "PCD 00 00"
 step "A card on the contactless reader is refused before anything changes (PIV forbids it)"
 issue card issue --merchant "$merchant" --reader "PCD 00 01" || echo "(exit code $?)"
 
-step "The station publishes its CRL; a service point is set up with the trust anchors, the ARL and the CRL"
-issue crl publish --out "$demo/current.crl"
+step "The station publishes its revocation folder; a service point is set up and syncs it from a USB stick"
+issue crl publish --dir "$demo/published"
 export FMC_TERMINAL_HOME=$demo/terminal
 terminal() {
   local shown="" arg
@@ -86,8 +89,7 @@ terminal() {
   "$bin/fmc-terminal" "$@"
 }
 terminal setup --trust "$demo/trust.pem"
-terminal crl import "$FMC_HOME/arl.der"
-terminal crl import "$demo/current.crl"
+terminal crl sync --dir "$demo/published"
 
 step "The merchant inserts the card at the International Trade Service Centre: offline decisions"
 terminal check --service trade.licensing --reader "PCD 00 00"
@@ -107,11 +109,19 @@ done
 vcard_pids+=($!)
 terminal check --service transport.bus --reader "PCD 00 01" --wait 5
 
-step "The card is reported lost: revoked at the station, the new CRL reaches the terminal"
+step "The card is reported lost: revoked at the station; the terminal syncs the delta CRL over HTTP"
 serial=$("$bin/fmc-issue" card list --json | sed -n 's/.*"serial":"\([0-9A-F]*\)".*/\1/p' | head -1)
 issue card revoke "$serial" --reason lost
-issue crl publish --out "$demo/current.crl"
-terminal crl import "$demo/current.crl"
+issue crl publish --dir "$demo/published"
+# Any static web server will do (nginx, a CDN); here Python's, on the loopback only.
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+python3 -m http.server "$port" --bind 127.0.0.1 --directory "$demo/published" >"$demo/http.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 1 50); do
+  python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 0.2)" 2>/dev/null && break
+  sleep 0.1
+done
+terminal crl sync "http://127.0.0.1:$port"
 terminal check --service transport.bus --reader "PCD 00 01" || echo "(exit code $?: denied)"
 
 step "The tap log (no names) and the station's audit log"
