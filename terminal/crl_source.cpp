@@ -5,7 +5,9 @@
 #include <httplib.h>
 
 #include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
 
 #include <algorithm>
 #include <cctype>
@@ -141,6 +143,15 @@ private:
             auto tls = std::make_unique<httplib::SSLClient>(url.host, url.port);
             if (options_.caFile) tls->set_ca_cert_path(options_.caFile->string().c_str());
             tls->enable_server_certificate_verification(true);
+            // cpp-httplib 0.11 accepts a subject common name naming the host even when the
+            // certificate's SANs do not, which RFC 6125 §6.4.4 forbids. OpenSSL checks the
+            // name in the handshake instead, from the SANs only.
+            X509_VERIFY_PARAM* names = SSL_CTX_get0_param(tls->ssl_context());
+            X509_VERIFY_PARAM_set_hostflags(names, X509_CHECK_FLAG_NEVER_CHECK_SUBJECT);
+            if (X509_VERIFY_PARAM_set1_ip_asc(names, url.host.c_str()) != 1 &&
+                X509_VERIFY_PARAM_set1_host(names, url.host.c_str(), 0) != 1)
+                throw CrlSourceRefusedError(shown + ": cannot check the server's name " + url.host);
+            ERR_clear_error();
             client = std::move(tls);
         } else {
             client = std::make_unique<httplib::ClientImpl>(url.host, url.port);

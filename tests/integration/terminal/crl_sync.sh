@@ -160,6 +160,7 @@ server_cert() {  # server_cert NAME COMMON_NAME SUBJECT_ALT_NAME: NAME.pem and N
 }
 server_cert localhost 127.0.0.1 IP:127.0.0.1
 server_cert elsewhere example.invalid DNS:example.invalid
+server_cert common_name_only 127.0.0.1 DNS:example.invalid  # the host only in the subject CN
 publish
 before=$(held)
 cp -r "$work/terminal" "$work/terminal-http"
@@ -172,6 +173,9 @@ also_start_server --tls "$tls/elsewhere.pem" "$tls/elsewhere.key" static "$work/
 unreachable "https to a certificate for another name" "certificate does not verify with $tls/ca.pem" -- \
     terminal crl sync "$url" --ca-file "$tls/ca.pem" --timeout 2
 expect_one_line "$err" "another name: one line"
+also_start_server --tls "$tls/common_name_only.pem" "$tls/common_name_only.key" static "$work/pub"
+unreachable "https to a certificate naming the host only in its CN (RFC 6125: SANs decide)" \
+    "certificate does not verify with $tls/ca.pem" -- terminal crl sync "$url" --ca-file "$tls/ca.pem" --timeout 2
 expect_exit 0 "https with --ca-file" -- terminal crl sync "$https_url" --ca-file "$tls/ca.pem" --json
 [ "$(jq -r '.lists[0].applied' <<<"$out")" = delta ] && pass "the delta came over https" || fail "applied: $out"
 also_start_server static "$work/pub"
