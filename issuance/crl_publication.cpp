@@ -226,16 +226,15 @@ FolderPublication publishCrlFolder(Station& station, const std::filesystem::path
         request.nextUpdate = complete.summary.nextUpdate;
         request.baseCrlNumber = static_cast<std::uint64_t>(*result.baseCrlNumber);
         // Every complete CRL since the base: a terminal may hold any of them.
-        std::vector<pki::RevokedCertificate> listedBetween;
+        std::vector<std::vector<pki::RevokedCertificate>> listsBetween;
         for (const db::PublishedCrlHeader& header : registry.listPublishedCrls(issuerId)) {
             if (header.crlNumber <= *result.baseCrlNumber) continue;
             const std::optional<db::PublishedCrl> between = registry.findPublishedCrl(issuerId, header.crlNumber);
             if (!between) continue;
-            const std::vector<pki::RevokedCertificate> entries = pki::RevocationList::fromDer(ByteView(between->der)).entries();
-            listedBetween.insert(listedBetween.end(), entries.begin(), entries.end());
+            listsBetween.push_back(pki::RevocationList::fromDer(ByteView(between->der)).entries());
         }
         request.entries = pki::deltaEntries(pki::RevocationList::fromDer(ByteView(base->der)).entries(),
-                                            complete.entries, now, listedBetween);
+                                            complete.entries, now, listsBetween);
         deltaSize = request.entries.size();
         deltaDer = ca.issueRevocationList(request).der();
     }

@@ -34,16 +34,30 @@ BySerial bySerial(const std::vector<RevokedCertificate>& entries) {
 std::vector<RevokedCertificate> deltaEntries(const std::vector<RevokedCertificate>& base,
                                              const std::vector<RevokedCertificate>& current,
                                              std::chrono::system_clock::time_point removedAt,
-                                             const std::vector<RevokedCertificate>& listedBetween) {
+                                             const std::vector<std::vector<RevokedCertificate>>& listsBetween) {
     const BySerial before = bySerial(base);
     const BySerial after = bySerial(current);
+    std::vector<BySerial> between;
+    for (const auto& list : listsBetween) between.push_back(bySerial(list));
     std::vector<RevokedCertificate> out;
     // Listed in between but in neither end: removed for the terminals that hold such a list.
     // (A serial in `base` or `current` is handled by the walk below.)
-    for (const auto& [serial, entry] : bySerial(listedBetween))
-        if (!before.contains(serial) && !after.contains(serial))
-            out.push_back({entry->serialNumber, removedAt, RevocationReason::removeFromCrl});
+    BySerial removedSince;
+    for (const BySerial& list : between)
+        for (const auto& [serial, entry] : list)
+            if (!before.contains(serial) && !after.contains(serial)) removedSince.emplace(serial, entry);
+    for (const auto& [serial, entry] : removedSince)
+        out.push_back({entry->serialNumber, removedAt, RevocationReason::removeFromCrl});
     const std::size_t betweenCount = out.size();
+    // The same entry at both ends, but not in some list in between (a hold released and placed
+    // again within one second): news for a terminal that holds that list.
+    auto differsBetween = [&](const Bytes& serial, const RevokedCertificate& entry) {
+        return std::any_of(between.begin(), between.end(), [&](const BySerial& list) {
+            const auto found = list.find(serial);
+            return found == list.end() || found->second->reason != entry.reason ||
+                   found->second->revocationDate != entry.revocationDate;
+        });
+    };
     // Both maps are sorted by serial: one merge walk emits the changes in serial order.
     auto old = before.begin();
     auto now = after.begin();
@@ -57,7 +71,8 @@ std::vector<RevokedCertificate> deltaEntries(const std::vector<RevokedCertificat
             ++now;
         } else {
             // Listed in both: a changed reason (a hold made permanent) or date (a new hold) is news.
-            if (old->second->reason != now->second->reason || old->second->revocationDate != now->second->revocationDate)
+            if (old->second->reason != now->second->reason || old->second->revocationDate != now->second->revocationDate ||
+                differsBetween(now->first, *now->second))
                 out.push_back(*now->second);
             ++old;
             ++now;

@@ -110,7 +110,7 @@ TEST_CASE("a hold placed and released between base and delta is removed for term
     listAt6WithHold.push_back(heldInBetween);
     const auto removedAt = jan2026 + hours(2);
     // Full 5, then full 6 with the hold, then (hold released) full 7 = listAt5 and delta 7 on base 5.
-    const auto changes = deltaEntries(listAt5, listAt5, removedAt, listAt6WithHold);
+    const auto changes = deltaEntries(listAt5, listAt5, removedAt, {listAt6WithHold});
     REQUIRE(changes == std::vector<RevokedCertificate>{{heldInBetween.serialNumber, removedAt,
                                                          RevocationReason::removeFromCrl}});
     // A terminal holding complete CRL 6 applies delta 7 and no longer lists the card.
@@ -118,8 +118,12 @@ TEST_CASE("a hold placed and released between base and delta is removed for term
     state.importCrl(trust, pki.crl(6, listAt6WithHold).der());
     REQUIRE(state.importCrl(trust, delta(pki.issuing, 7, 5, changes).der()).find(heldInBetween.serialNumber) ==
             std::nullopt);
-    // Serials still listed at either end are left to the base/current comparison.
-    CHECK(deltaEntries(listAt5, listAt6, removedAt, listAt5) == deltaEntries(listAt5, listAt6, removedAt));
+    // Serials listed the same way at both ends and in between need no entry.
+    CHECK(deltaEntries(listAt5, listAt6, removedAt, {listAt5, listAt6}) == deltaEntries(listAt5, listAt6, removedAt));
+    // A hold released and placed again within the same second (same date at both ends) but
+    // missing from a list in between is listed again for the terminals holding that list.
+    const std::vector<RevokedCertificate> withoutC{listAt5[0], listAt5[1]};
+    CHECK(deltaEntries(listAt5, listAt5, removedAt, {withoutC}) == std::vector<RevokedCertificate>{listAt5[2]});
 }
 
 TEST_CASE("a delta applied to the held complete CRL gives the newer complete list", "[pki][crl][delta]") {
