@@ -31,8 +31,8 @@ struct SyntheticRegistryResult {
     std::size_t revoked = 0;
 };
 
-// Adds the merchants, allocated serials, cards and revocations in one transaction, plus one
-// audit entry ("registry.synthetic-fill") that continues the hash chain. Throws on any failure
+// Adds the merchants, allocated serials, cards and revocations in one transaction, then one
+// audit entry ("registry.synthetic-fill") through SqliteRegistry. Throws on any failure
 // (DatabaseError from SQLite, std::invalid_argument for a bad request); the fill's transaction
 // is then rolled back, though opening the file may already have created or migrated its schema.
 SyntheticRegistryResult fillSyntheticRegistry(const std::filesystem::path& registryFile,

@@ -77,3 +77,17 @@ start_vcard() {
 
 # vcard_log NAME: the APDU log of a card (fmc-vcard writes it on stderr).
 vcard_log() { cat "$vcard_dir/$1.log"; }
+
+# crl_entry FILE SERIAL: the CRL's reason for SERIAL ("listed" without one, "absent").
+crl_entry() {
+    openssl crl -inform DER -in "$1" -noout -text 2>/dev/null | python3 -c '
+import re, sys
+want = int(sys.argv[1], 16)
+for entry in sys.stdin.read().split("Serial Number:")[1:]:
+    if int(entry.split()[0], 16) == want:
+        reason = re.search(r"CRL Reason Code:\s*\n\s*(.+)", entry)
+        print(reason.group(1).strip() if reason else "listed")
+        break
+else:
+    print("absent")' "$2"
+}

@@ -18,19 +18,6 @@ pub="$work/published"
 
 jget() { python3 -c 'import json,sys; j=json.loads(sys.argv[1]); print(eval(sys.argv[2]))' "$1" "$2" 2>/dev/null; }
 expect_eq() { [ "$1" = "$2" ] && pass "$3" || fail "$3: '$1', expected '$2'"; }
-# crl_entry FILE SERIAL: the CRL's reason for SERIAL ("listed" without one, "absent").
-crl_entry() {
-    openssl crl -inform DER -in "$1" -noout -text 2>/dev/null | python3 -c '
-import re, sys
-want = int(sys.argv[1], 16)
-for entry in sys.stdin.read().split("Serial Number:")[1:]:
-    if int(entry.split()[0], 16) == want:
-        reason = re.search(r"CRL Reason Code:\s*\n\s*(.+)", entry)
-        print(reason.group(1).strip() if reason else "listed")
-        break
-else:
-    print("absent")' "$2"
-}
 index_json() { openssl cms -verify -inform DER -in "$ca_dir/index.cms" -noverify 2>/dev/null; }
 
 # --- a station with two issued cards ----------------------------------------------------------

@@ -22,19 +22,6 @@ expect_eq() { [ "$1" = "$2" ] && pass "$3" || fail "$3: '$1', expected '$2'"; }
 # fingerprint < PEM: a certificate's SHA-256 fingerprint (compares certificates, not their text).
 fingerprint() { openssl x509 -noout -fingerprint -sha256 2>/dev/null; }
 cards_json() { "$issue" card list --json 2>/dev/null; }
-# crl_entry FILE SERIAL: the CRL's reason for SERIAL ("listed" without one, "absent").
-crl_entry() {
-    openssl crl -inform DER -in "$1" -noout -text 2>/dev/null | python3 -c '
-import re, sys
-want = int(sys.argv[1], 16)
-for entry in sys.stdin.read().split("Serial Number:")[1:]:
-    if int(entry.split()[0], 16) == want:
-        reason = re.search(r"CRL Reason Code:\s*\n\s*(.+)", entry)
-        print(reason.group(1).strip() if reason else "listed")
-        break
-else:
-    print("absent")' "$2"
-}
 
 # --- 1. Station ---------------------------------------------------------------------------
 expect_exit 0 "init" -- "$issue" init --authority "Yiwu Public Security Bureau"
