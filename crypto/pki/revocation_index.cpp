@@ -27,6 +27,17 @@ void refuseUnprocessedCriticalExtensions(X509_CRL* crl, bool deltaIndicatorProce
     }
 }
 
+// RFC 5280 §6.3.3 (f), (g): the list names `issuer` and its key signed it.
+void requireIssuedBy(const RevocationList& crl, const Certificate& issuer, const std::string& kind) {
+    if (X509_NAME_cmp(X509_CRL_get_issuer(crl.native()), X509_get_subject_name(issuer.native())) != 0)
+        throw UntrustedCrlError(kind + " issuer is not " + issuer.subject());
+    EVP_PKEY* key = X509_get0_pubkey(issuer.native());
+    if (key == nullptr || X509_CRL_verify(crl.native(), key) != 1) {
+        ERR_clear_error();
+        throw UntrustedCrlError(kind + " signature does not verify with " + issuer.subject());
+    }
+}
+
 // §5.3: the same rule for entry extensions (certificateIssuer marks an indirect CRL).
 void refuseUnprocessedCriticalEntryExtensions(const X509_REVOKED* entry) {
     const int count = X509_REVOKED_get_ext_count(entry);
@@ -92,13 +103,7 @@ bool RevocationIndex::less(const Entry& left, const Entry& right) {
 
 RevocationIndex RevocationIndex::build(const RevocationList& crl, const Certificate& issuer) {
     X509_CRL* native = crl.native();
-    if (X509_NAME_cmp(X509_CRL_get_issuer(native), X509_get_subject_name(issuer.native())) != 0)
-        throw UntrustedCrlError("CRL issuer is not " + issuer.subject());
-    EVP_PKEY* key = X509_get0_pubkey(issuer.native());
-    if (key == nullptr || X509_CRL_verify(native, key) != 1) {
-        ERR_clear_error();
-        throw UntrustedCrlError("CRL signature does not verify with " + issuer.subject());
-    }
+    requireIssuedBy(crl, issuer, "CRL");
     if (crl.isDelta()) throw MalformedCrlError("a delta CRL is applied to a complete one (withDelta), not indexed alone");
     refuseUnprocessedCriticalExtensions(native);
     std::vector<Entry> entries = decodeEntries<Entry>(native, false);
@@ -109,13 +114,7 @@ RevocationIndex RevocationIndex::build(const RevocationList& crl, const Certific
 RevocationIndex RevocationIndex::withDelta(const RevocationList& delta) const {
     if (!delta.isDelta()) throw MalformedCrlError("a complete CRL is not a delta: import it instead");
     X509_CRL* native = delta.native();
-    if (X509_NAME_cmp(X509_CRL_get_issuer(native), X509_get_subject_name(issuer_.native())) != 0)
-        throw UntrustedCrlError("delta CRL issuer is not " + issuer_.subject());
-    EVP_PKEY* key = X509_get0_pubkey(issuer_.native());
-    if (key == nullptr || X509_CRL_verify(native, key) != 1) {
-        ERR_clear_error();
-        throw UntrustedCrlError("delta CRL signature does not verify with " + issuer_.subject());
-    }
+    requireIssuedBy(delta, issuer_, "delta CRL");
     refuseUnprocessedCriticalExtensions(native, true);
     // §5.2.4: a delta applies to any complete CRL numbered at or above its base; the lists
     // merged so far are the complete CRL numbered crlNumber_.
