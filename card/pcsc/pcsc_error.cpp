@@ -120,7 +120,7 @@ std::string formatMessage(std::string_view call, std::string_view detail) {
 } // namespace
 
 PcscError::PcscError(std::string_view call, std::uint32_t code, std::string_view detail,
-                     bool retryable, std::source_location where)
+                     bool retryable, SourceLocation where)
     : CardError(formatMessage(call, detail)),
       code_(code),
       call_(call),
@@ -136,7 +136,7 @@ std::string_view scardCodeName(std::uint32_t code) {
 }
 
 void throwPcscError(std::string_view call, std::uint32_t code, std::string_view context,
-                    std::source_location where) {
+                    SourceLocation where) {
     const CodeInfo* info = findCode(code);
     std::string detail;
     if (info) {

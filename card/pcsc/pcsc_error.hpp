@@ -5,7 +5,7 @@
 #include "card/errors.hpp"
 
 #include <cstdint>
-#include <source_location>
+#include "card/pcsc/source_location.hpp"
 #include <string>
 #include <string_view>
 
@@ -17,7 +17,7 @@ namespace fmc::card::pcsc {
 class PcscError : public CardError {
 public:
     PcscError(std::string_view call, std::uint32_t code, std::string_view detail,
-              bool retryable, std::source_location where);
+              bool retryable, SourceLocation where);
 
     [[nodiscard]] std::uint32_t code() const { return code_; }
     // "SCARD_E_NO_SMARTCARD"
@@ -26,13 +26,13 @@ public:
     [[nodiscard]] const std::string& call() const { return call_; }
     [[nodiscard]] bool retryable() const { return retryable_; }
     // Where in our code the failing call was made (for debugging, not in the message).
-    [[nodiscard]] const std::source_location& where() const { return where_; }
+    [[nodiscard]] const SourceLocation& where() const { return where_; }
 
 private:
     std::uint32_t code_;
     std::string call_;
     bool retryable_;
-    std::source_location where_;
+    SourceLocation where_;
 };
 
 // pcscd is not running, stopped, or not reachable (exit code 3).
@@ -105,6 +105,6 @@ inline constexpr std::uint32_t kUnknownReader = 0x80100009;     // SCARD_E_UNKNO
 // (reader 'Virtual PCD 00 01')".
 [[noreturn]] void throwPcscError(std::string_view call, std::uint32_t code,
                                  std::string_view context = {},
-                                 std::source_location where = std::source_location::current());
+                                 SourceLocation where = SourceLocation::current());
 
 } // namespace fmc::card::pcsc

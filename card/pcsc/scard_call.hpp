@@ -6,7 +6,7 @@
 
 #include <PCSC/winscard.h>
 
-#include <source_location>
+#include "card/pcsc/source_location.hpp"
 #include <string>
 #include <string_view>
 #include <utility>
@@ -16,11 +16,11 @@ namespace fmc::card::pcsc::detail {
 struct SCardSite {
     // Implicit on purpose: the default argument captures the location of the call.
     SCardSite(const char* callName, std::string context_ = {},  // NOLINT(google-explicit-constructor)
-              std::source_location where_ = std::source_location::current())
+              SourceLocation where_ = SourceLocation::current())
         : name(callName), context(std::move(context_)), where(where_) {}
     std::string_view name;
     std::string context;
-    std::source_location where;
+    SourceLocation where;
 };
 
 [[noreturn]] inline void throwFor(const SCardSite& site, LONG rc) {
