@@ -212,8 +212,8 @@ FolderPublication publishCrlFolder(Station& station, const std::filesystem::path
     const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
     const CompleteCrl complete = signCompleteCrl(station, now, hours);
     result.complete = complete.summary;
-    result.baseCrlNumber =
-        chooseDeltaBase(registry.listPublishedCrls(issuerId), now, std::chrono::hours(deltaWindowHours));
+    const std::vector<db::PublishedCrlHeader> published = registry.listPublishedCrls(issuerId);
+    result.baseCrlNumber = chooseDeltaBase(published, now, std::chrono::hours(deltaWindowHours));
 
     Bytes deltaDer;
     std::size_t deltaSize = 0;
@@ -227,7 +227,7 @@ FolderPublication publishCrlFolder(Station& station, const std::filesystem::path
         request.baseCrlNumber = static_cast<std::uint64_t>(*result.baseCrlNumber);
         // Every complete CRL since the base: a terminal may hold any of them.
         std::vector<std::vector<pki::RevokedCertificate>> listsBetween;
-        for (const db::PublishedCrlHeader& header : registry.listPublishedCrls(issuerId)) {
+        for (const db::PublishedCrlHeader& header : published) {
             if (header.crlNumber <= *result.baseCrlNumber) continue;
             const std::optional<db::PublishedCrl> between = registry.findPublishedCrl(issuerId, header.crlNumber);
             if (!between) continue;

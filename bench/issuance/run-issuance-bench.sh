@@ -18,9 +18,7 @@ if [ -z "${FMC_PCSC_LOCKED:-}" ]; then
     exec env FMC_PCSC_LOCKED=1 flock /tmp/fmc-pcsc.lock bash "$0" "$@"
 fi
 
-repo=$(cd "$(dirname "$0")/../.." && pwd)
-bin=${FMC_BIN_DIR:-build/bin}
-case "$bin" in /*) ;; *) bin="$repo/$bin" ;; esac
+. "$(dirname "$0")/../lib.sh"
 runs=${N:-5}
 reader="Virtual PCD 00 00"
 pin=24681357
@@ -39,19 +37,10 @@ stop_card() {  # stops our card and waits until pcscd shows the reader empty
     vcard_pid=""
     wait_empty
 }
-wait_empty() {
-    for _ in $(seq 50); do
-        "$bin/fmc-terminal" readers --reader "$reader" --require-card >/dev/null 2>&1
-        [ $? -eq 5 ] && return 0
-        sleep 0.1
-    done
-    die "reader '$reader' still holds a card after 5 s"
-}
+wait_empty() { wait_reader_empty || die "reader '$reader' still holds a card after 5 s"; }
 start_card() {  # start_card STATE-NAME: a card (blank if the state file is new) in the reader
     wait_empty
-    "$bin/fmc-vcard" --state "$work/$1.state" --port 35963 2>>"$work/vcard.log" &
-    vcard_pid=$!
-    "$bin/fmc-terminal" readers --reader "$reader" --wait 10 >/dev/null || die "the virtual card did not appear"
+    launch_virtual_card "$work/$1.state"
 }
 trap 'stop_card; rm -rf "$work"' EXIT
 export FMC_HOME="$work/station" FMC_OPERATOR=bench FMC_KEY_PASSPHRASE=bench-passphrase

@@ -14,9 +14,7 @@
 # (`crl publish --dir`, `crl sync`) are skipped and named in "skipped". The reader lock
 # (/tmp/fmc-pcsc.lock) is taken only for the card part (FMC_PCSC_LOCKED=1: the caller holds it).
 set -u
-repo=$(cd "$(dirname "$0")/../.." && pwd)
-bin=${FMC_BIN_DIR:-build/bin}
-case "$bin" in /*) ;; *) bin="$repo/$bin" ;; esac
+. "$(dirname "$0")/../lib.sh"
 cards=${CARDS:-1000000}
 percent=${PERCENT:-1}
 day=${DAY:-300}
@@ -156,14 +154,8 @@ if [ -z "${FMC_PCSC_LOCKED:-}" ]; then
     flock 9
 fi
 quietly bash "$repo/tests/fixtures/start_pcscd.sh" "$work/pcscd-started"
-for _ in $(seq 50); do
-    "$bin/fmc-terminal" readers --reader "$reader" --require-card >/dev/null 2>&1
-    [ $? -eq 5 ] && break
-    sleep 0.1
-done
-"$bin/fmc-vcard" --state "$work/card.state" --port 35963 2>>"$work/vcard.log" &
-vcard_pid=$!
-quietly "$bin/fmc-terminal" readers --reader "$reader" --wait 10
+wait_reader_empty
+launch_virtual_card "$work/card.state"
 must measure merchant "$bin/fmc-issue" merchant add --name "Amina Bello" --nationality NGA --document B1 --language fr \
     --entitlement library --json
 merchant=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$work/merchant.out")

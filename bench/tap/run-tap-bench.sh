@@ -19,9 +19,7 @@ if [ -z "${FMC_PCSC_LOCKED:-}" ]; then
     exec env FMC_PCSC_LOCKED=1 flock /tmp/fmc-pcsc.lock bash "$0" "$@"
 fi
 
-repo=$(cd "$(dirname "$0")/../.." && pwd)
-bin=${FMC_BIN_DIR:-build/bin}
-case "$bin" in /*) ;; *) bin="$repo/$bin" ;; esac
+. "$(dirname "$0")/../lib.sh"
 runs=${N:-50}
 reader="Virtual PCD 00 00"
 module=/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so
@@ -47,16 +45,10 @@ quietly() { "$@" >>"$work/setup.log" 2>&1 || { cat "$work/setup.log" >&2; die "f
 
 # pcscd with the vpcd driver (started only if none runs; left running, it is shared).
 quietly bash "$repo/tests/fixtures/start_pcscd.sh" "$work/pcscd-started"
-for _ in $(seq 50); do  # the reader must be free of another card first
-    "$bin/fmc-terminal" readers --reader "$reader" --require-card >/dev/null 2>&1
-    [ $? -eq 5 ] && break
-    sleep 0.1
-done
+wait_reader_empty  # the reader must be free of another card first
 
 # The card logs every APDU on stderr: one "fmc-vcard: <command> -> <response>" line each.
-"$bin/fmc-vcard" --state "$work/card.state" --port 35963 2>>"$work/vcard.log" &
-vcard_pid=$!
-quietly "$bin/fmc-terminal" readers --reader "$reader" --wait 10
+launch_virtual_card "$work/card.state"
 apdus() { grep -c ' -> ' "$work/vcard.log"; }
 
 # A station, a merchant entitled to the library, the card issued with a known PIN.

@@ -20,10 +20,6 @@ using Json = nlohmann::json;
 
 namespace {
 
-TrustStore trustOf(const TestPki& pki) {
-    return TrustStore::fromPem(pki.issuing.certificate().pem() + pki.root.certificate().pem());
-}
-
 Bytes digestOf(const std::string& text) {
     return sha256(ByteView(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
 }
@@ -88,7 +84,7 @@ CertificateAuthority siblingCa(const TestPki& pki) {
 
 TEST_CASE("a signed CRL index round-trips, with and without delta and ARL", "[pki][crl-index]") {
     const TestPki pki = TestPki::create();
-    const TrustStore trust = trustOf(pki);
+    const TrustStore trust = pki.trust();
     CrlIndex index = sampleIndex(pki.issuing);
     const Bytes signedIndex = signCrlIndex(index, pki.issuing);
     CHECK(signedIndex.size() < kCrlIndexMaxBytes);
@@ -122,13 +118,13 @@ TEST_CASE("an index signed by a CA outside the trust store is refused", "[pki][c
     const TestPki pki = TestPki::create();
     const TestPki stranger = TestPki::create();  // same names, other keys
     const Bytes signedIndex = signCrlIndex(sampleIndex(stranger.issuing), stranger.issuing);
-    CHECK_THROWS_AS(verifyCrlIndex(signedIndex, trustOf(pki)), UntrustedCrlIndexError);
+    CHECK_THROWS_AS(verifyCrlIndex(signedIndex, pki.trust()), UntrustedCrlIndexError);
     // Claiming the trusted CA's key id does not help either.
     const Bytes claiming = signJson(stranger.issuing, sampleJson(pki.issuing));
-    CHECK_THROWS_AS(verifyCrlIndex(claiming, trustOf(pki)), UntrustedCrlIndexError);
+    CHECK_THROWS_AS(verifyCrlIndex(claiming, pki.trust()), UntrustedCrlIndexError);
     // Nor does a root of the trust store: only issuing CAs publish indexes.
     const Bytes byRoot = signJson(pki.root, sampleJson(pki.root));
-    CHECK_THROWS_AS(verifyCrlIndex(byRoot, trustOf(pki)), UntrustedCrlIndexError);
+    CHECK_THROWS_AS(verifyCrlIndex(byRoot, pki.trust()), UntrustedCrlIndexError);
 }
 
 TEST_CASE("a trusted CA cannot publish an index for another CA", "[pki][crl-index]") {
@@ -146,7 +142,7 @@ TEST_CASE("a trusted CA cannot publish an index for another CA", "[pki][crl-inde
 
 TEST_CASE("a flipped byte anywhere, a truncation or an oversize file is refused", "[pki][crl-index]") {
     const TestPki pki = TestPki::create();
-    const TrustStore trust = trustOf(pki);
+    const TrustStore trust = pki.trust();
     const Bytes signedIndex = signCrlIndex(sampleIndex(pki.issuing), pki.issuing);
     for (std::size_t at = 0; at < signedIndex.size(); ++at) {
         for (std::uint8_t mask : {std::uint8_t{0x01}, std::uint8_t{0x80}}) {
@@ -168,7 +164,7 @@ TEST_CASE("a flipped byte anywhere, a truncation or an oversize file is refused"
 
 TEST_CASE("an index that names an unsafe file or breaks a field rule is refused", "[pki][crl-index]") {
     const TestPki pki = TestPki::create();
-    const TrustStore trust = trustOf(pki);
+    const TrustStore trust = pki.trust();
     const auto refusedAsMalformed = [&](const Json& document) {
         INFO(document.dump());
         CHECK_THROWS_AS(verifyCrlIndex(signJson(pki.issuing, document), trust), MalformedCrlIndexError);

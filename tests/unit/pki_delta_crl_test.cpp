@@ -18,10 +18,6 @@ using namespace fmc::crypto::pki::testing;
 
 namespace {
 
-TrustStore trustOf(const TestPki& pki) {
-    return TrustStore::fromPem(pki.issuing.certificate().pem() + pki.root.certificate().pem());
-}
-
 RevocationList delta(const CertificateAuthority& ca, std::uint64_t number, std::uint64_t base,
                      std::vector<RevokedCertificate> entries, Clock::time_point thisUpdate = jan2026 + hours(1)) {
     RevocationListRequest request{number, thisUpdate, thisUpdate + hours(24), std::move(entries), base};
@@ -104,7 +100,7 @@ TEST_CASE("deltaEntries lists new, changed and removed serials in serial order",
 TEST_CASE("a hold placed and released between base and delta is removed for terminals that saw it",
           "[pki][crl][delta]") {
     const TestPki pki = TestPki::create();
-    const TrustStore trust = trustOf(pki);
+    const TrustStore trust = pki.trust();
     const RevokedCertificate heldInBetween{Bytes{0x7E, 0x01}, jan2026 + hours(1), RevocationReason::certificateHold};
     auto listAt6WithHold = listAt5;
     listAt6WithHold.push_back(heldInBetween);
@@ -128,7 +124,7 @@ TEST_CASE("a hold placed and released between base and delta is removed for term
 
 TEST_CASE("a delta applied to the held complete CRL gives the newer complete list", "[pki][crl][delta]") {
     const TestPki pki = TestPki::create();
-    const TrustStore trust = trustOf(pki);
+    const TrustStore trust = pki.trust();
     const RevocationList full5 = pki.crl(5, listAt5);
     const RevocationList delta6 = delta(pki.issuing, 6, 5, deltaEntries(listAt5, listAt6, jan2026 + hours(1)));
     const bool fromDer = GENERATE(false, true);
@@ -158,7 +154,7 @@ TEST_CASE("a delta applied to the held complete CRL gives the newer complete lis
 
 TEST_CASE("a delta whose base is above the held list, or with nothing held, is refused", "[pki][crl][delta]") {
     const TestPki pki = TestPki::create();
-    const TrustStore trust = trustOf(pki);
+    const TrustStore trust = pki.trust();
     const RevocationList delta8 = delta(pki.issuing, 8, 6, {{serialD, jan2026, RevocationReason::superseded}});
 
     RevocationState state;
@@ -177,7 +173,7 @@ TEST_CASE("a delta whose base is above the held list, or with nothing held, is r
 
 TEST_CASE("a delta that is not newer than the held list is refused", "[pki][crl][delta]") {
     const TestPki pki = TestPki::create();
-    const TrustStore trust = trustOf(pki);
+    const TrustStore trust = pki.trust();
     RevocationState state;
     state.importCrl(trust, pki.crl(5, listAt5));
     const RevocationList delta5 = delta(pki.issuing, 5, 4, {{serialD, jan2026, RevocationReason::superseded}});
@@ -193,7 +189,7 @@ TEST_CASE("a delta that is not newer than the held list is refused", "[pki][crl]
 
 TEST_CASE("a delta signed by another key under the issuing CA's name is refused", "[pki][crl][delta]") {
     const TestPki pki = TestPki::create();
-    const TrustStore trust = trustOf(pki);
+    const TrustStore trust = pki.trust();
     auto impostorKeys = std::make_shared<MemoryKeyStore>(EcPrivateKey::generate(Curve::p256));
     const Certificate impostorCertificate = pki.root.issueSubordinateCa(
         impostorKeys->publicKey(),
@@ -214,7 +210,7 @@ TEST_CASE("a delta signed by another key under the issuing CA's name is refused"
 
 TEST_CASE("deltas chain: each applies on top of the previous one", "[pki][crl][delta]") {
     const TestPki pki = TestPki::create();
-    const TrustStore trust = trustOf(pki);
+    const TrustStore trust = pki.trust();
     const auto t = jan2026;
     const std::vector<RevokedCertificate> listAt7{
         {serialA, t - hours(9), RevocationReason::keyCompromise},
@@ -251,7 +247,7 @@ TEST_CASE("deltas chain: each applies on top of the previous one", "[pki][crl][d
 
 TEST_CASE("malformed deltas and complete CRLs posing as one are refused", "[pki][crl][delta]") {
     const TestPki pki = TestPki::create();
-    const TrustStore trust = trustOf(pki);
+    const TrustStore trust = pki.trust();
     const RevocationList delta6 =
         delta(pki.issuing, 6, 5, {{serialC, jan2026, RevocationReason::removeFromCrl}, {serialD, jan2026, {}}});
     RevocationState state;

@@ -13,11 +13,6 @@ using namespace fmc::crypto;
 using namespace fmc::crypto::pki;
 using namespace fmc::crypto::pki::testing;
 
-namespace {
-TrustStore trustOf(const TestPki& pki) {
-    return TrustStore::fromPem(pki.issuing.certificate().pem() + pki.root.certificate().pem());
-}
-} // namespace
 
 TEST_CASE("a CRL carries number, times, AKI and reason codes", "[pki][crl]") {
     const TestPki pki = TestPki::create();
@@ -73,7 +68,7 @@ TEST_CASE("openssl crl -verify agrees on who signed a CRL", "[pki][crl][openssl]
     CHECK_THAT(text.output, Catch::Contains("Key Compromise"));
 
     // Our import agrees: the CRL verifies, the state takes it.
-    TrustStore trust = trustOf(pki);
+    TrustStore trust = pki.trust();
     RevocationState state;
     CHECK(state.importCrl(trust, RevocationList::fromPem(run("cat " + crl).output)).crlNumber() == 3);
 
@@ -86,7 +81,7 @@ TEST_CASE("openssl crl -verify agrees on who signed a CRL", "[pki][crl][openssl]
 
 TEST_CASE("import refuses a CRL that is not newer than the one held", "[pki][crl]") {
     const TestPki pki = TestPki::create();
-    TrustStore trust = trustOf(pki);
+    TrustStore trust = pki.trust();
     RevocationState state;
     const Bytes serial = newSerialNumber();
     state.importCrl(trust, pki.crl(5, {{serial, jan2026, RevocationReason::keyCompromise}}));
@@ -103,7 +98,7 @@ TEST_CASE("import refuses a CRL that is not newer than the one held", "[pki][crl
 
 TEST_CASE("a tampered CRL is refused on import", "[pki][crl]") {
     const TestPki pki = TestPki::create();
-    TrustStore trust = trustOf(pki);
+    TrustStore trust = pki.trust();
     RevocationState state;
     Bytes der = pki.crl(2, {{newSerialNumber(), jan2026, RevocationReason::keyCompromise}}).der();
     // Flip a bit of the last revoked serial inside the signed part.
@@ -144,7 +139,7 @@ TEST_CASE("CRL age and staleness are data for the terminal", "[pki][crl]") {
 
 TEST_CASE("importing from DER gives the same index as importing the parsed list", "[pki][crl]") {
     const TestPki pki = TestPki::create();
-    TrustStore trust = trustOf(pki);
+    TrustStore trust = pki.trust();
     std::vector<RevokedCertificate> entries;
     const RevocationReason reasons[] = {RevocationReason::unspecified, RevocationReason::keyCompromise,
                                         RevocationReason::superseded, RevocationReason::cessationOfOperation,

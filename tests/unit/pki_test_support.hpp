@@ -7,6 +7,7 @@
 #include "crypto/pki/certificate_authority.hpp"
 #include "crypto/pki/key_store.hpp"
 #include "crypto/pki/revocation_list.hpp"
+#include "crypto/pki/trust_store.hpp"
 
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -84,6 +85,11 @@ struct TestPki {
         CardCertificateRequest request{number, sampleUuid(uuidSeed), key.publicKey(), sampleAttributes(),
                                        jan2026, jan2026 + 5 * year, {}};
         return {key, issuing.issueCardCertificate(request)};
+    }
+
+    // What a terminal of this PKI trusts: the root and the issuing CA.
+    [[nodiscard]] TrustStore trust() const {
+        return TrustStore::fromPem(issuing.certificate().pem() + root.certificate().pem());
     }
 
     RevocationList crl(std::uint64_t number, std::vector<RevokedCertificate> entries = {},
