@@ -68,7 +68,7 @@ public:
         json document;
         try {
             document = json::parse(text);
-        } catch (const json::parse_error& error) {
+        } catch (const json::exception& error) {  // parse_error, and out_of_range for 1e500
             fail("", std::string("not valid JSON: ") + error.what());
         }
         if (!document.is_object()) fail("", "the document must be a JSON object");

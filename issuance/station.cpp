@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdlib>
+#include <optional>
 
 namespace fmc::issuance {
 
@@ -31,6 +32,16 @@ db::Operator resolveOperator(const std::optional<std::string>& operatorOption) {
     return db::Operator{name};
 }
 
+namespace {
+// A whole number from 1 to `highest` (the command-line options' ranges), else nullopt:
+// nlohmann would turn 2.5 into 2 and 1e300 into undefined behaviour.
+std::optional<int> wholeNumberField(const json& document, const char* key, int fallback, int highest) {
+    const json value = document.value(key, json(fallback));
+    if (!value.is_number_integer() || value.get<long long>() < 1 || value.get<long long>() > highest) return std::nullopt;
+    return value.get<int>();
+}
+} // namespace
+
 StationConfig readStationConfig(const std::filesystem::path& file) {
     try {
         const json document = json::parse(readFileText(file));
@@ -40,8 +51,12 @@ StationConfig readStationConfig(const std::filesystem::path& file) {
         config.issuingKeyLocation = document.at("issuing_key").get<std::string>();
         config.rootKeyLocation = document.value("root_key", std::string());
         config.secretLocation = document.at("station_secret").get<std::string>();
-        config.defaultCardDays = document.value("card_days", 365);
-        config.defaultCrlHours = document.value("crl_hours", 24);
+        const auto cardDays = wholeNumberField(document, "card_days", 365, 3660);
+        const auto crlHours = wholeNumberField(document, "crl_hours", 24, 744);
+        if (!cardDays || !crlHours)
+            throw StationError(file.string() + ": card_days (1 to 3660) and crl_hours (1 to 744) must be whole numbers");
+        config.defaultCardDays = *cardDays;
+        config.defaultCrlHours = *crlHours;
         return config;
     } catch (const json::exception& error) {
         throw StationError(file.string() + " is not a valid station configuration: " + error.what());

@@ -93,17 +93,10 @@ void showPersonalData(const KioskState& state, const httplib::Request& request, 
     const std::optional<PresentedCard> card = state.card();
     if (!card) return replyJson(response, 409, {{"error", "no-card"}});
     if (!card->contact) return replyJson(response, 409, {{"error", "contactless"}});
-    std::string pinText;
-    try {
-        pinText = json::parse(request.body).at("pin").get<std::string>();
-    } catch (const json::exception&) {
-        return replyJson(response, 400, {{"error", "bad-request"}});
-    }
-    const bool wellFormed = pinText.size() >= 6 && pinText.size() <= 8 &&
-                            pinText.find_first_not_of("0123456789") == std::string::npos;
-    const SecretBytes pin{std::string_view(pinText)};
-    secureWipe(pinText.data(), pinText.size());
-    if (!wellFormed) return replyJson(response, 403, {{"error", "wrong-pin"}, {"tries_left", nullptr}});
+    const std::optional<PinRequest> pinRequest = parsePinRequest(request.body);
+    if (!pinRequest) return replyJson(response, 400, {{"error", "bad-request"}});
+    if (!pinRequest->wellFormed) return replyJson(response, 403, {{"error", "wrong-pin"}, {"tries_left", nullptr}});
+    const SecretBytes& pin = pinRequest->pin;
     try {
         card::pcsc::PcscContext context;
         card::pcsc::PcscCard connection(context, card->readerName);
@@ -126,8 +119,12 @@ void showPersonalData(const KioskState& state, const httplib::Request& request, 
         }
         const std::optional<Bytes> object = piv.readObject(card::piv::kMerchantPersonalDataObject);
         piv.resetPinStatus();  // nothing after us reads the personal data with our PIN
-        if (!object || crypto::sha256(*object) != card->personalDataDigest)
+        if (!object || crypto::sha256(*object) != card->personalDataDigest) {
+            // Logged for staff, without the object's content (it is personal data).
+            std::cerr << "fmc-terminal kiosk: personal data refused: the card's object "
+                      << (object ? "does not match its certificate" : "is missing") << '\n';
             return replyJson(response, 422, {{"error", "tampered"}});
+        }
         const card::piv::MerchantPersonalData data = card::piv::MerchantPersonalData::decode(*object);
         replyJson(response, 200,
                   {{"name", data.name},

@@ -50,7 +50,10 @@ json kioskCardView(const Decision& assessed, const catalog::ServicesCatalog& cat
               {"days_left", nullptr},
               {"renewal_due", false}};
     if (assessed.expires) {
-        const auto left = std::chrono::duration_cast<std::chrono::hours>(*assessed.expires - now);
+        // In seconds: an unverified card may say it expired in 1678, which is more than the
+        // clock's nanoseconds can hold from now.
+        const auto left = std::chrono::duration_cast<std::chrono::hours>(
+            std::chrono::floor<std::chrono::seconds>(*assessed.expires) - std::chrono::floor<std::chrono::seconds>(now));
         const long days = static_cast<long>(std::floor(static_cast<double>(left.count()) / 24.0));
         card["expires"] = db::formatUtc(*assessed.expires);
         card["days_left"] = days;
@@ -58,6 +61,21 @@ json kioskCardView(const Decision& assessed, const catalog::ServicesCatalog& cat
     }
     for (const std::string& code : assessed.entitlements) card["entitlements"].push_back(entitlementJson(code, catalog));
     return card;
+}
+
+std::optional<PinRequest> parsePinRequest(const std::string& body) {
+    std::string pinText;
+    try {
+        pinText = json::parse(body).at("pin").get<std::string>();
+    } catch (const json::exception&) {
+        return std::nullopt;
+    }
+    PinRequest request;
+    request.wellFormed = pinText.size() >= 6 && pinText.size() <= 8 &&
+                         pinText.find_first_not_of("0123456789") == std::string::npos;
+    request.pin = SecretBytes{std::string_view(pinText)};
+    secureWipe(pinText.data(), pinText.size());
+    return request;
 }
 
 } // namespace fmc::terminal

@@ -109,7 +109,12 @@ TerminalHome TerminalHome::open(const std::filesystem::path& home) {
         const json document = json::parse(readFileText(configPath(home)));
         TerminalConfig config;
         config.servicesCatalog = document.value("services_catalog", std::string());
-        config.tapRetentionDays = document.value("tap_retention_days", 90);
+        // A whole number of days in setup's range: nlohmann would turn 2.5 into 2 and 1e300
+        // into undefined behaviour.
+        const json retention = document.value("tap_retention_days", json(90));
+        if (!retention.is_number_integer() || retention.get<long long>() < 1 || retention.get<long long>() > 3660)
+            throw TerminalError(configPath(home).string() + ": tap_retention_days must be a whole number from 1 to 3660");
+        config.tapRetentionDays = retention.get<int>();
         return TerminalHome(home, config);
     } catch (const json::exception& error) {
         throw TerminalError(configPath(home).string() + " is not a valid terminal configuration: " + error.what());

@@ -37,7 +37,12 @@ Bytes MerchantPersonalData::encode() const {
 }
 
 MerchantPersonalData MerchantPersonalData::decode(ByteView bytes) {
-    const std::vector<Tlv> tlvs = parseTlvs(bytes);
+    std::vector<Tlv> tlvs;
+    try {
+        tlvs = parseTlvs(bytes);
+    } catch (const TlvError& error) {
+        throw CardProtocolError(std::string("the personal-data object does not parse: ") + error.what());
+    }
     if (tlvs.empty() || tlvs.front().tag != kVersionTag || tlvs.front().value != Bytes{kVersion})
         throw CardProtocolError("the personal-data object has no version 1 header");
     MerchantPersonalData data;

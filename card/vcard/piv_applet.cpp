@@ -33,7 +33,7 @@ Bytes withCheckByte(Bytes atr) {
 } // namespace
 
 PivApplet::PivApplet(CardState state, PersistFunction persist, CardInterface cardInterface)
-    : state_(std::move(state)), persist_(std::move(persist)), interface_(cardInterface) {}
+    : state_(std::move(state)), saved_(state_), persist_(std::move(persist)), interface_(cardInterface) {}
 
 Bytes PivApplet::atr() const {
     if (contactless()) {
@@ -69,8 +69,12 @@ bool PivApplet::commit() {
     if (!persist_) return true;
     try {
         persist_(state_);
+        saved_ = state_;
         return true;
     } catch (const std::exception&) {
+        // The host is told the command failed (6581), so the card must not act on it either:
+        // its memory goes back to what the state file holds.
+        state_ = saved_;
         return false;
     }
 }
@@ -244,7 +248,12 @@ PivApplet::Reply PivApplet::select(const CommandApdu& command) {
 PivApplet::Reply PivApplet::contactlessUid(const CommandApdu& command) const {
     // PC/SC Part 3 §3.2.2.1.3 GET DATA: P1 00 is the UID; P1 01 (ATS) is not offered.
     if (command.p2() != 0x00) return status(0x6A86);
-    if (command.p1() == 0x00) return ok(state_.uid);
+    if (command.p1() == 0x00) {
+        // Le shorter than the UID: 6Cxx gives the right length, as a contactless reader does.
+        if (command.ne() != 0 && command.ne() < state_.uid.size())
+            return status(static_cast<std::uint16_t>(0x6C00 | state_.uid.size()));
+        return ok(state_.uid);
+    }
     if (command.p1() == 0x01) return status(0x6A81);
     return status(0x6A86);
 }

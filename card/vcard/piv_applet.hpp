@@ -76,6 +76,7 @@ private:
     void forgetManagementChallenges();
 
     CardState state_;
+    CardState saved_;  // what the state file holds: state_ returns to it when a save fails
     PersistFunction persist_;
     CardInterface interface_;
 

@@ -59,7 +59,11 @@ PivApplet::Reply PivApplet::verify(const CommandApdu& command) {
         pinFreshForSignature_ = true;
         if (state_.pinTriesLeft != piv::kPinRetries) {
             state_.pinTriesLeft = piv::kPinRetries;
-            if (!commit()) return status(0x6581);
+            if (!commit()) {
+                pinVerified_ = false;
+                pinFreshForSignature_ = false;
+                return status(0x6581);
+            }
         }
         return ok();
     }

@@ -18,7 +18,15 @@ Asn1TimeHandle toAsn1Time(TimePoint time) {
 TimePoint fromAsn1Time(const ASN1_TIME* time) {
     std::tm broken{};
     if (time == nullptr || ASN1_TIME_to_tm(time, &broken) != 1) throw CryptoError("unparsable ASN.1 time");
-    const std::time_t seconds = timegm(&broken);
+    const auto timePoint = timePointFromUnixSeconds(timegm(&broken));
+    if (!timePoint) throw CryptoError("ASN.1 time outside the years 1678 to 2261");
+    return *timePoint;
+}
+
+std::optional<TimePoint> timePointFromUnixSeconds(std::time_t seconds) {
+    constexpr auto limit =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::duration::max()).count();
+    if (seconds <= -limit || seconds >= limit) return std::nullopt;
     return std::chrono::system_clock::from_time_t(seconds);
 }
 

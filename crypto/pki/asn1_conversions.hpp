@@ -5,6 +5,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <ctime>
+#include <optional>
 #include <string>
 
 namespace fmc::crypto::pki {
@@ -15,6 +17,9 @@ using TimePoint = std::chrono::system_clock::time_point;
 [[nodiscard]] Asn1TimeHandle toAsn1Time(TimePoint time);
 // Throws CryptoError if the time does not parse.
 [[nodiscard]] TimePoint fromAsn1Time(const ASN1_TIME* time);
+// system_clock counts nanoseconds in 64 bits, years 1678 to 2261: a time outside that would
+// overflow (undefined behaviour), so it is nullopt and the caller refuses the input.
+[[nodiscard]] std::optional<TimePoint> timePointFromUnixSeconds(std::time_t seconds);
 
 // A positive INTEGER from big-endian magnitude bytes (a serial number, a CRL number).
 [[nodiscard]] Asn1IntegerHandle toAsn1Integer(ByteView magnitude);

@@ -9,8 +9,12 @@ constexpr std::string_view kPrefix = "urn:uuid:";
 
 bool hasUrnPrefix(std::string_view text) {
     if (text.size() < kPrefix.size()) return false;
-    for (std::size_t i = 0; i < kPrefix.size(); ++i)
-        if ((text[i] | 0x20) != kPrefix[i] && text[i] != kPrefix[i]) return false;
+    // Letters in either case (RFC 8141); `| 0x20` alone would also take 0x1A for ':'.
+    for (std::size_t i = 0; i < kPrefix.size(); ++i) {
+        const char c = text[i];
+        const char lower = c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+        if (lower != kPrefix[i]) return false;
+    }
     return true;
 }
 } // namespace

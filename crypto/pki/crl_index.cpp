@@ -1,5 +1,6 @@
 #include "crypto/pki/crl_index.hpp"
 
+#include "crypto/pki/asn1_conversions.hpp"
 #include "crypto/pki/openssl_handles.hpp"
 
 #include <nlohmann/json.hpp>
@@ -106,7 +107,9 @@ TimePoint parseUtc(const std::string& text, const char* what) {
     broken.tm_hour = number(11, 2);
     broken.tm_min = number(14, 2);
     broken.tm_sec = number(17, 2);
-    const TimePoint time = std::chrono::system_clock::from_time_t(timegm(&broken));
+    const auto timePoint = timePointFromUnixSeconds(timegm(&broken));
+    if (!timePoint) return fail();
+    const TimePoint time = *timePoint;
     if (formatUtc(time) != text) return fail();  // Feb 30, 25:00, a leap second: timegm normalized it
     return time;
 }

@@ -161,12 +161,20 @@ std::optional<RevocationReason> RevocationIndex::find(ByteView serialNumber) con
     return found->reason;
 }
 
+namespace {
+// Differences in seconds: a list may date from 1678 (the clock's first year), and now minus
+// that in the clock's nanoseconds would overflow.
+std::chrono::seconds secondsBetween(std::chrono::system_clock::time_point from, std::chrono::system_clock::time_point to) {
+    return std::chrono::floor<std::chrono::seconds>(to) - std::chrono::floor<std::chrono::seconds>(from);
+}
+} // namespace
+
 double RevocationIndex::ageHours(std::chrono::system_clock::time_point at) const {
-    return std::chrono::duration<double, std::ratio<3600>>(at - thisUpdate_).count();
+    return std::chrono::duration<double, std::ratio<3600>>(secondsBetween(thisUpdate_, at)).count();
 }
 
 bool RevocationIndex::isStale(std::chrono::system_clock::time_point at, std::chrono::seconds maxAge) const {
-    return at > nextUpdate_ || at - thisUpdate_ > maxAge;
+    return at > nextUpdate_ || secondsBetween(thisUpdate_, at) > maxAge;
 }
 
 } // namespace fmc::crypto::pki
