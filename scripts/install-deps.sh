@@ -14,10 +14,14 @@ packages=(
   # the PKCS#11 key store: libp11 and its OpenSSL engine, SoftHSM2 for the tests
   libp11-dev libengine-pkcs11-openssl libp11-kit-dev softhsm2
   # used by the scripts and tests
-  procps iproute2 xxd python3 jq
+  procps iproute2 xxd python3 jq curl
+  # the station's fault-injection test kills fmc-issue at chosen writes
+  strace
   # the kiosk: fonts for Arabic and Chinese; its browser tests: headless Chromium (driven by
   # npm's playwright-core)
   fonts-noto-core fonts-noto-cjk chromium
+  # fuzz/ (FMC_FUZZ=ON): clang with libFuzzer and the sanitizer runtimes
+  clang-14 libclang-rt-14-dev
   # bench/ (FMC_BUILD_BENCHMARKS=ON)
   libbenchmark-dev
 )

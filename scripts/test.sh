@@ -1,21 +1,42 @@
 #!/usr/bin/env bash
-# The whole test suite: installs what it needs, builds, and runs every test with ctest,
-# including the real-stack tests (pcscd + vpcd + fmc-vcard, OpenSC, yubico-piv-tool).
-#   bash scripts/test.sh                 # build in build-test/
-#   FMC_SANITIZE=ON bash scripts/test.sh # the same under ASan + UBSan, in build-asan/
+# The whole test suite: installs what it needs, builds, and runs every test with ctest:
+#  1. the project built with g++ under AddressSanitizer + UndefinedBehaviorSanitizer
+#     (-fno-sanitize-recover=all: any report fails its test), every unit and real-stack test
+#     (pcscd + vpcd + fmc-vcard, OpenSC, yubico-piv-tool, SoftHSM2, Chromium);
+#  2. every libFuzzer target (clang 14) run from its seeds for FMC_FUZZ_SECONDS (30) each.
+#   bash scripts/test.sh                      # as CI runs it (build-asan/ and build-fuzz/)
+#   FMC_SANITIZE=OFF bash scripts/test.sh     # the suite without sanitizers, in build-test/
+#   FMC_FUZZ=OFF bash scripts/test.sh         # without the fuzz runs
+# In CI (CI=true) warnings are errors.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/install-deps.sh
 
-sanitize=${FMC_SANITIZE:-OFF}
+sanitize=${FMC_SANITIZE:-ON}
+fuzz=${FMC_FUZZ:-ON}
 build_dir=build-test
 [ "$sanitize" = ON ] && build_dir=build-asan
 werror=OFF
 [ "${CI:-}" = true ] && werror=ON
 
+if [ "$fuzz" = ON ]; then
+    # Only the libraries and the fuzz targets; clang instruments them for coverage.
+    CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -DFMC_FUZZ=ON -DFMC_BUILD_TESTS=OFF \
+        -DFMC_WERROR="$werror" -DFMC_FUZZ_SECONDS="${FMC_FUZZ_SECONDS:-30}" >/dev/null
+    cmake --build build-fuzz -j"$(nproc)"
+fi
 cmake -S . -B "$build_dir" -DFMC_WERROR="$werror" -DFMC_SANITIZE="$sanitize" >/dev/null
 cmake --build "$build_dir" -j"$(nproc)"
-cd "$build_dir"
+
 # Unit tests run in parallel; the real-stack tests share pcscd and hold one resource lock.
-ctest --output-on-failure -j"$(nproc)" --timeout 300
+status=0
+(cd "$build_dir" && ctest --output-on-failure -j"$(nproc)" --timeout 300) || status=1
+if [ "$fuzz" = ON ]; then
+    # The fuzz runs last: each keeps a core busy for its whole time, which would slow the
+    # real-stack tests' card I/O beside it.
+    (cd build-fuzz && ctest --output-on-failure -j"$(nproc)" --timeout $((${FMC_FUZZ_SECONDS:-30} + 120))) || status=1
+    # One line per target: executions, coverage, crashes.
+    grep -h '^[a-z_]*_fuzz: ' build-fuzz/Testing/Temporary/LastTest.log || true
+fi
+exit $status
