@@ -70,7 +70,9 @@ struct Presentation {
 };
 
 // Connects (shared), reads the card inside one transaction and disconnects. A card that
-// leaves at any point is a `cardRemoved` failure; pcscd itself failing throws.
+// leaves at any point is a `cardRemoved` failure, one that does not answer within 5 s an
+// `unreadable` one; pcscd itself failing throws. `context` serves only to see whether a card
+// that gave a garbled answer has left: the read has a context (and thread) of its own.
 [[nodiscard]] Presentation readPresentedCard(card::pcsc::PcscContext& context, const std::string& readerName);
 
 // Calls `onPresented` once per card presentation in a matching reader (the card must leave

@@ -20,6 +20,10 @@ constexpr std::uint8_t kGetAtr = 0x04;
 CardServerOutcome serveCard(PivApplet& applet, const CardServerOptions& options, const std::atomic<bool>& stop) {
     std::size_t commandCount = 0;
     const std::string where = options.host + ":" + std::to_string(options.port);
+    const auto powerCycle = [&] {
+        applet.powerCycle();
+        if (options.faults) options.faults->powerCycle();
+    };
     while (!stop.load()) {
         std::optional<VpcdLink> connected;
         try {
@@ -30,7 +34,7 @@ CardServerOutcome serveCard(PivApplet& applet, const CardServerOptions& options,
         }
         VpcdLink& link = *connected;
         if (options.log) *options.log << "fmc-vcard: card inserted into the vpcd reader on " << where << std::endl;
-        applet.powerCycle();
+        powerCycle();
         Bytes message;
         for (;;) {
             const auto received = link.receive(message, stop);
@@ -38,7 +42,7 @@ CardServerOutcome serveCard(PivApplet& applet, const CardServerOptions& options,
             if (received == VpcdLink::ReceiveStatus::closed) break;
             if (message.size() == 1) {
                 const std::uint8_t control = message[0];
-                if (control == kPowerOff || control == kPowerOn || control == kReset) applet.powerCycle();
+                if (control == kPowerOff || control == kPowerOn || control == kReset) powerCycle();
                 if (control != kGetAtr) continue;  // no reply expected to the others
                 try {
                     link.send(applet.atr());
@@ -54,7 +58,10 @@ CardServerOutcome serveCard(PivApplet& applet, const CardServerOptions& options,
                 link.close();
                 return CardServerOutcome::removedOnRequest;
             }
-            const Bytes response = applet.process(message);
+            const std::optional<Bytes> answer =
+                options.faults ? options.faults->respond(message, commandCount) : applet.process(message);
+            if (!answer) continue;  // a mute card: vpcd waits for an answer that never comes
+            const Bytes& response = *answer;
             if (options.log)
                 *options.log << "fmc-vcard: " << maskedForLog(message, ApduDirection::command) << " -> "
                              << maskedForLog(response, ApduDirection::response) << std::endl;

@@ -1,6 +1,7 @@
 #pragma once
 // Puts a PivApplet into the vpcd reader: answers vpcd's control bytes and APDUs, reconnects
 // when pcscd restarts, and leaves the reader on request.
+#include "card/vcard/fault_injection.hpp"
 #include "card/vcard/piv_applet.hpp"
 
 #include <atomic>
@@ -19,6 +20,9 @@ struct CardServerOptions {
     // card removed mid-APDU, for tests.
     std::size_t removeAfter = 0;
     std::ostream* log = nullptr;  // one masked line per exchange; nullptr = quiet
+    // Test-only misbehaviour (--fault): decides each answer around the applet; nullptr = an
+    // honest card.
+    FaultInjector* faults = nullptr;
 };
 
 enum class CardServerOutcome { stopped, removedOnRequest };

@@ -11,7 +11,9 @@
 #include <atomic>
 #include <csignal>
 #include <iostream>
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -30,7 +32,16 @@ void installSignalHandlers() {
 }
 
 constexpr const char* kUsage = "usage: fmc-vcard --state FILE [--port 35963|35964] [--host ADDRESS] [--contactless]\n"
-                               "                 [--uid HEX] [--quiet] [--remove-after N] [--connect-timeout SECONDS]";
+                               "                 [--uid HEX] [--quiet] [--remove-after N] [--connect-timeout SECONDS]\n"
+                               "                 [--fault KIND[@N]]...   (tests: a misbehaving card, see --help)";
+
+constexpr const char* kFaultHelp =
+    "test-only: the card misbehaves. KIND: garbage (64 non-TLV bytes + 9000), oversize-length (the first TLV "
+    "length says 16 MB), oversize-response (filler up to a 65535-byte frame), endless-61xx (6100 for ever to GET "
+    "RESPONSE), sw=XXXX (only that status word), mute (no answer), replay-auth=FILE (GENERAL AUTHENTICATE answered "
+    "with the hex R-APDU in FILE), record-auth=FILE (not a fault: each GENERAL AUTHENTICATE answer written to "
+    "FILE). @N: only at the Nth command APDU (counted as --remove-after), else at every one. Repeatable; the first "
+    "that applies decides";
 
 int run(int argc, char** argv) {
     namespace po = boost::program_options;
@@ -44,7 +55,8 @@ int run(int argc, char** argv) {
         ("uid", po::value<std::string>(), "contactless UID in hex (4, 7 or 10 bytes); saved in the state")
         ("quiet,q", "no APDU log on stderr")
         ("remove-after", po::value<std::size_t>()->default_value(0), "pull the card when the Nth command APDU arrives (tests)")
-        ("connect-timeout", po::value<double>()->default_value(10.0), "seconds to keep trying to reach vpcd");
+        ("connect-timeout", po::value<double>()->default_value(10.0), "seconds to keep trying to reach vpcd")
+        ("fault", po::value<std::vector<std::string>>()->value_name("KIND[@N]"), kFaultHelp);
 
     po::variables_map vm;
     try {
@@ -83,6 +95,14 @@ int run(int argc, char** argv) {
     }
 
     using namespace fmc::card::vcard;
+    std::vector<Fault> faults;
+    try {
+        if (vm.count("fault"))
+            for (const std::string& spec : vm["fault"].as<std::vector<std::string>>()) faults.push_back(parseFault(spec));
+    } catch (const FaultSpecError& e) {
+        std::cerr << "fmc-vcard: " << e.what() << "\n";
+        return fmc::toInt(fmc::ExitCode::usage);
+    }
     const CardStateFile stateFile(vm["state"].as<std::string>());
     CardState state = stateFile.loadOrCreate();
     if (!uid.empty() && uid != state.uid) {
@@ -99,6 +119,17 @@ int run(int argc, char** argv) {
     serverOptions.connectTimeout = std::chrono::milliseconds(static_cast<long long>(timeoutSeconds * 1000));
     serverOptions.removeAfter = vm["remove-after"].as<std::size_t>();
     serverOptions.log = vm.count("quiet") ? nullptr : &std::cerr;
+    std::optional<FaultInjector> faultInjector;
+    if (!faults.empty()) {
+        try {
+            faultInjector.emplace(std::move(faults), [&applet](fmc::ByteView command) { return applet.process(command); },
+                                  serverOptions.log);
+        } catch (const FaultSpecError& e) {  // a replay file that does not load
+            std::cerr << "fmc-vcard: " << e.what() << "\n";
+            return fmc::toInt(fmc::ExitCode::invalidInput);
+        }
+        serverOptions.faults = &*faultInjector;
+    }
     serveCard(applet, serverOptions, stopRequested);
     return fmc::toInt(fmc::ExitCode::ok);
 }

@@ -39,12 +39,15 @@ if(_fmc_programs)
 endif()
 
 # --- shell tests: the command lines and the middleware -----------------------------------------
-# fmc_add_script_test(NAME SCRIPT [REAL_STACK])
+# fmc_add_script_test(NAME SCRIPT [REAL_STACK] [TIMEOUT SECONDS (180)])
 function(fmc_add_script_test name script)
-  cmake_parse_arguments(S "REAL_STACK" "" "" ${ARGN})
+  cmake_parse_arguments(S "REAL_STACK" "TIMEOUT" "" ${ARGN})
+  if(NOT S_TIMEOUT)
+    set(S_TIMEOUT 180)
+  endif()
   add_test(NAME ${name} COMMAND bash ${script})
   set_tests_properties(${name} PROPERTIES
-    ENVIRONMENT "FMC_BIN_DIR=${PROJECT_BINARY_DIR}/bin" TIMEOUT 180)
+    ENVIRONMENT "FMC_BIN_DIR=${PROJECT_BINARY_DIR}/bin" TIMEOUT ${S_TIMEOUT})
   if(S_REAL_STACK)
     set_tests_properties(${name} PROPERTIES FIXTURES_REQUIRED pcscd RESOURCE_LOCK pcsc_readers)
   endif()

@@ -8,6 +8,7 @@ fmc_add_catch_test(vcard_test
     ${CMAKE_CURRENT_LIST_DIR}/vcard_keys_and_data_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/vcard_state_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/vcard_link_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/vcard_fault_test.cpp
   LIBS fmc_vcard fmc_card fmc_crypto Threads::Threads)
 
 # Smoke tests of the program itself: --help works, bad command lines and an unreachable vpcd
