@@ -42,7 +42,12 @@ void writeFileAtomically(const std::filesystem::path& path, ByteView content, mo
     const std::filesystem::path temporary = directory / temporaryName;
     const int descriptor = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
     if (descriptor < 0) fail("cannot create", temporary, errno);
-    writeAll(descriptor, content.data(), content.size(), temporary);
+    try {
+        writeAll(descriptor, content.data(), content.size(), temporary);
+    } catch (...) {
+        ::unlink(temporary.c_str());  // writeAll closed it; a full disk keeps no partial file
+        throw;
+    }
     if (::fsync(descriptor) != 0) {
         const int error = errno;
         ::close(descriptor);
