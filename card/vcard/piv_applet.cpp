@@ -73,8 +73,13 @@ bool PivApplet::commit() {
         return true;
     } catch (const std::exception&) {
         // The host is told the command failed (6581), so the card must not act on it either:
-        // its memory goes back to what the state file holds.
+        // its memory goes back to what the state file holds. Except a spent PIN or PUK try:
+        // giving it back would allow unlimited guesses while the file cannot be written.
+        const int pinTries = std::min(state_.pinTriesLeft, saved_.pinTriesLeft);
+        const int pukTries = std::min(state_.pukTriesLeft, saved_.pukTriesLeft);
         state_ = saved_;
+        state_.pinTriesLeft = pinTries;
+        state_.pukTriesLeft = pukTries;
         return false;
     }
 }

@@ -187,3 +187,19 @@ TEST_CASE("a failing save answers 6581 and the card keeps working", "[vcard][sta
     failing = false;
     CHECK(ResponseApdu::parse(applet.process(hex("0020008008313233343536FFFF"))).isSuccess());
 }
+
+TEST_CASE("a failing save never gives back a spent PIN try", "[vcard][state]") {
+    bool failing = false;
+    PivApplet applet(CardState::factoryBlank(), [&](const CardState&) {
+        if (failing) throw CardStateError("disk full");
+    });
+    REQUIRE(ResponseApdu::parse(applet.process(hex("00A4040005A000000308"))).isSuccess());
+    failing = true;
+    for (int attempt = 0; attempt < 3; ++attempt)  // wrong PIN 000000, answered 6581 each time
+        CHECK(ResponseApdu::parse(applet.process(hex("0020008008303030303030FFFF"))).sw() == 0x6581);
+    CHECK(applet.state().pinTriesLeft == 0);
+    CHECK(ResponseApdu::parse(applet.process(hex("0020008008303030303030FFFF"))).sw() == 0x6983);
+    failing = false;
+    // Blocked: even the right PIN (123456) is refused.
+    CHECK(ResponseApdu::parse(applet.process(hex("0020008008313233343536FFFF"))).sw() == 0x6983);
+}
