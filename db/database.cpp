@@ -2,6 +2,10 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
+#include <cstring>
+#include <thread>
+
 namespace fmc::db {
 
 namespace {
@@ -13,11 +17,18 @@ namespace {
 }
 
 [[noreturn]] void fail(sqlite3* db, int code, std::string_view what) {
-    throwError(std::string(what) + ": " + (db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(code)),
-               code);
+    std::string message = std::string(what) + ": " + (db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(code));
+    // "disk I/O error" alone does not say that the disk is full: add the system's reason.
+    if (db != nullptr && (code & 0xFF) == SQLITE_IOERR && sqlite3_system_errno(db) != 0)
+        message += std::string(" (") + std::strerror(sqlite3_system_errno(db)) + ")";
+    throwError(std::move(message), code);
 }
 
 } // namespace
+
+bool DatabaseError::isDiskProblem() const {
+    return (code_ & 0xFF) == SQLITE_FULL || (code_ & 0xFF) == SQLITE_IOERR;
+}
 
 bool DatabaseError::isLocked() const {
     return (code_ & 0xFF) == SQLITE_BUSY || (code_ & 0xFF) == SQLITE_LOCKED;
@@ -107,7 +118,21 @@ Database::Database(const std::filesystem::path& file, std::chrono::milliseconds 
     sqlite3_extended_result_codes(db_, 1);
     sqlite3_busy_timeout(db_, static_cast<int>(busyTimeout.count()));
     try {
-        execute("PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL;");
+        // Two processes opening a new file at once both take a shared lock and both ask for
+        // the exclusive one to switch it to WAL: SQLite answers one of them SQLITE_BUSY at
+        // once, without the busy handler (it would deadlock). Such a file is new and the
+        // switch takes microseconds, so trying again within the busy timeout settles it.
+        const auto giveUp = std::chrono::steady_clock::now() + busyTimeout;
+        for (;;) {
+            try {
+                execute("PRAGMA journal_mode=WAL");
+                break;
+            } catch (const DatabaseError& error) {
+                if (!error.isLocked() || std::chrono::steady_clock::now() >= giveUp) throw;
+                std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            }
+        }
+        execute("PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL;");
     } catch (...) {
         sqlite3_close(db_);
         throw;

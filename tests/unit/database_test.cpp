@@ -4,8 +4,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <filesystem>
 #include <random>
+#include <thread>
 
 using namespace fmc::db;
 namespace fs = std::filesystem;
@@ -31,6 +33,30 @@ TEST_CASE("a registry file opens in WAL mode with foreign keys enforced") {
     CHECK(db.schemaVersion() == 2);
     CHECK_THROWS_AS(db.execute("INSERT INTO card VALUES('01', 42)"), DatabaseError);
     CHECK(db.integrityOk());
+}
+
+TEST_CASE("two connections creating the same new file at once both open it") {
+    // Two first taps at a new terminal: both switch the new file to WAL at the same moment.
+    TempFolder folder;
+    for (int round = 0; round < 40; ++round) {
+        const fs::path file = folder.path / ("new-" + std::to_string(round) + ".sqlite");
+        std::atomic<int> ready{0};
+        std::atomic<int> opened{0};
+        const auto open = [&] {
+            ++ready;
+            while (ready < 2) std::this_thread::yield();
+            try {
+                Database db(file);
+                db.migrate(kMigrations);
+                ++opened;
+            } catch (const DatabaseError&) {
+            }
+        };
+        std::thread first(open), second(open);
+        first.join();
+        second.join();
+        REQUIRE(opened == 2);
+    }
 }
 
 TEST_CASE("migrations run once and a newer file is refused") {
