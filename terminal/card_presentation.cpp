@@ -20,9 +20,8 @@ namespace {
 constexpr std::chrono::milliseconds kPollInterval{500};
 // Generously above any file system's timestamp tick.
 constexpr std::chrono::seconds kStampTick{2};
-// A tap takes 30-60 ms on the virtual card and well under a second on real cards (ECDSA
-// P-256 on a JavaCard: about 0.2 s); a card still busy after 5 s is not going to answer.
-constexpr std::chrono::seconds kTapDeadline{5};
+// Card reads still running past their deadline (runWithCardDeadline).
+std::atomic<int> readsRunning{0};
 
 } // namespace
 
@@ -105,6 +104,13 @@ pki::Verdict OfflineVerifier::verify(const CardReading& reading, std::chrono::sy
     return verifier_->verify(reading.certificateDer, at, revocations_, reading.challenge, reading.signature);
 }
 
+namespace detail {
+void cardReadStarted() { ++readsRunning; }
+void cardReadEnded() { --readsRunning; }
+} // namespace detail
+
+int cardReadsStillRunning() { return readsRunning.load(); }
+
 namespace {
 
 // Connects (shared), reads the card inside one transaction and disconnects, on the calling
@@ -138,26 +144,22 @@ Presentation readCardOnce(const std::string& readerName) {
 } // namespace
 
 Presentation readPresentedCard(card::pcsc::PcscContext& context, const std::string& readerName) {
-    // SCardTransmit has no timeout: a card that stops answering (or keeps asking for more
-    // time) would hold the terminal forever. The read runs on a thread of its own; past the
-    // deadline the tap is decided as unreadable and the thread is left to end when pcscd
-    // gives up on the card (it is removed, or the process exits).
-    auto outcome = std::make_shared<std::promise<Presentation>>();
-    std::future<Presentation> read = outcome->get_future();
-    std::thread([outcome, readerName] {
-        try {
-            outcome->set_value(readCardOnce(readerName));
-        } catch (...) {  // pcscd itself failing: rethrown to the caller by get()
-            outcome->set_exception(std::current_exception());
-        }
-    }).detach();
-    if (read.wait_for(kTapDeadline) != std::future_status::ready) {
+    // Past the deadline (a card that stops answering, or keeps asking for more time) the tap
+    // is decided as unreadable. pcscd itself failing is rethrown here.
+    std::optional<Presentation> read;
+    try {
+        read = runWithCardDeadline<Presentation>([readerName] { return readCardOnce(readerName); });
+    } catch (const std::system_error& error) {  // no thread for the read
+        read = Presentation{};
+        read->failure = CardReadError(ReadFailure::unreadable, std::string("the card was not read: ") + error.what());
+    }
+    if (!read) {
         Presentation presentation;
         presentation.failure = CardReadError(ReadFailure::unreadable, "the card did not answer within " +
-                                                                          std::to_string(kTapDeadline.count()) + " s");
+                                                                          std::to_string(kCardDeadline.count()) + " s");
         return presentation;
     }
-    Presentation presentation = read.get();
+    Presentation presentation = std::move(*read);
     // A card pulled mid-APDU can look like a garbled answer (a reader reporting success with
     // no bytes): if the card is gone a moment later (pcscd polls vpcd and USB readers a few
     // times a second), that is what happened.

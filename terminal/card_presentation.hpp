@@ -13,10 +13,13 @@
 #include <chrono>
 #include <functional>
 #include <filesystem>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <system_error>
+#include <thread>
 #include <vector>
 
 namespace fmc::card::pcsc {
@@ -69,6 +72,20 @@ struct Presentation {
     std::size_t exchanges = 0;  // APDU exchanges before a failure (a reading counts its own)
 };
 
+// A card that stops answering holds SCardTransmit without limit. Card I/O that must end in
+// time runs through runWithCardDeadline: `work` runs on a thread of its own (opening its own
+// PcscContext, owning everything it uses: it may outlive the call); nullopt when it has not
+// finished within the deadline, and the thread is left to end when pcscd gives up on the
+// card (it is removed, or pcscd stops). Exceptions from `work` are rethrown.
+// A tap takes 30-60 ms on the virtual card and well under a second on real cards (ECDSA P-256
+// on a JavaCard: about 0.2 s); a card still busy after 5 s is not going to answer.
+inline constexpr std::chrono::seconds kCardDeadline{5};
+template <class Result>
+[[nodiscard]] std::optional<Result> runWithCardDeadline(std::function<Result()> work);
+// Card reads still running past their deadline. A process must not run its static
+// destructors under them (OpenSSL's and pcsc-lite's): main() ends with _Exit while any are.
+[[nodiscard]] int cardReadsStillRunning();
+
 // Connects (shared), reads the card inside one transaction and disconnects. A card that
 // leaves at any point is a `cardRemoved` failure, one that does not answer within 5 s an
 // `unreadable` one; pcscd itself failing throws. `context` serves only to see whether a card
@@ -83,5 +100,33 @@ void watchPresentations(const std::optional<std::string>& readerFilter, const st
                         const std::function<void(card::pcsc::PcscContext&, const std::string&)>& onPresented,
                         const std::function<void(const std::string&)>& onRemoved,
                         const std::function<void(const std::string&)>& notice);
+
+namespace detail {
+// Counts a read thread in and out (cardReadsStillRunning).
+void cardReadStarted();
+void cardReadEnded();
+} // namespace detail
+
+template <class Result>
+std::optional<Result> runWithCardDeadline(std::function<Result()> work) {
+    auto outcome = std::make_shared<std::promise<Result>>();
+    std::future<Result> result = outcome->get_future();
+    detail::cardReadStarted();
+    try {
+        std::thread([outcome, work = std::move(work)] {
+            try {
+                outcome->set_value(work());
+            } catch (...) {
+                outcome->set_exception(std::current_exception());
+            }
+            detail::cardReadEnded();
+        }).detach();
+    } catch (const std::system_error&) {  // no thread to be had: the card is not read
+        detail::cardReadEnded();
+        throw;
+    }
+    if (result.wait_for(kCardDeadline) != std::future_status::ready) return std::nullopt;
+    return result.get();
+}
 
 } // namespace fmc::terminal

@@ -87,54 +87,77 @@ void replyJson(httplib::Response& response, int status, const json& body) {
     response.set_content(body.dump(), "application/json; charset=utf-8");
 }
 
+struct KioskReply {
+    int status = 500;
+    json body;
+};
+
+// The card side of POST /api/pin, on a thread of its own (runWithCardDeadline): it owns its
+// copies of the card's facts and the PIN.
+KioskReply readPersonalData(const PresentedCard& card, const SecretBytes& pin) {
+    try {
+        card::pcsc::PcscContext context;
+        card::pcsc::PcscCard connection(context, card.readerName);
+        card::pcsc::PcscTransaction transaction(connection);
+        card::CardChannel channel(connection);
+        card::piv::PivCard piv(channel);
+        piv.select();
+        const std::optional<card::piv::Chuid> chuid = piv.readChuid();
+        if (!chuid || uuidToString(chuid->guid) != card.cardUuid) return {409, {{"error", "no-card"}}};
+        try {
+            piv.verifyPin(pin);
+        } catch (const card::CardStatusError& error) {
+            if (error.kind() == card::StatusKind::authenticationBlocked) return {423, {{"error", "pin-blocked"}}};
+            if (error.kind() == card::StatusKind::wrongPin) {
+                const std::optional<int> left = error.triesLeft();
+                if (left && *left == 0) return {423, {{"error", "pin-blocked"}}};
+                return {403, {{"error", "wrong-pin"}, {"tries_left", left ? json(*left) : json()}}};
+            }
+            throw;
+        }
+        const std::optional<Bytes> object = piv.readObject(card::piv::kMerchantPersonalDataObject);
+        piv.resetPinStatus();  // nothing after us reads the personal data with our PIN
+        if (!object || crypto::sha256(*object) != card.personalDataDigest) {
+            // Logged for staff, without the object's content (it is personal data).
+            std::cerr << "fmc-terminal kiosk: personal data refused: the card's object "
+                      << (object ? "does not match its certificate" : "is missing") << '\n';
+            return {422, {{"error", "tampered"}}};
+        }
+        const card::piv::MerchantPersonalData data = card::piv::MerchantPersonalData::decode(*object);
+        return {200,
+                {{"name", data.name},
+                 {"native_name", data.nativeName},
+                 {"nationality", data.nationality},
+                 {"nationality_name", std::string(catalog::countryName(data.nationality))}}};
+    } catch (const std::exception& error) {
+        std::cerr << "fmc-terminal kiosk: personal data not read: " << error.what() << "\n";
+        return {500, {{"error", "unreadable"}}};
+    }
+}
+
 // POST /api/pin: the PIN goes to the card, never to a log; the personal data comes back
 // only when its SHA-256 is the one the verified certificate carries.
 void showPersonalData(const KioskState& state, const httplib::Request& request, httplib::Response& response) {
     const std::optional<PresentedCard> card = state.card();
     if (!card) return replyJson(response, 409, {{"error", "no-card"}});
     if (!card->contact) return replyJson(response, 409, {{"error", "contactless"}});
-    const std::optional<PinRequest> pinRequest = parsePinRequest(request.body);
+    std::optional<PinRequest> pinRequest = parsePinRequest(request.body);
     if (!pinRequest) return replyJson(response, 400, {{"error", "bad-request"}});
     if (!pinRequest->wellFormed) return replyJson(response, 403, {{"error", "wrong-pin"}, {"tries_left", nullptr}});
-    const SecretBytes& pin = pinRequest->pin;
+    std::optional<KioskReply> reply;
     try {
-        card::pcsc::PcscContext context;
-        card::pcsc::PcscCard connection(context, card->readerName);
-        card::pcsc::PcscTransaction transaction(connection);
-        card::CardChannel channel(connection);
-        card::piv::PivCard piv(channel);
-        piv.select();
-        const std::optional<card::piv::Chuid> chuid = piv.readChuid();
-        if (!chuid || uuidToString(chuid->guid) != card->cardUuid) return replyJson(response, 409, {{"error", "no-card"}});
-        try {
-            piv.verifyPin(pin);
-        } catch (const card::CardStatusError& error) {
-            if (error.kind() == card::StatusKind::authenticationBlocked) return replyJson(response, 423, {{"error", "pin-blocked"}});
-            if (error.kind() == card::StatusKind::wrongPin) {
-                const std::optional<int> left = error.triesLeft();
-                if (left && *left == 0) return replyJson(response, 423, {{"error", "pin-blocked"}});
-                return replyJson(response, 403, {{"error", "wrong-pin"}, {"tries_left", left ? json(*left) : json()}});
-            }
-            throw;
-        }
-        const std::optional<Bytes> object = piv.readObject(card::piv::kMerchantPersonalDataObject);
-        piv.resetPinStatus();  // nothing after us reads the personal data with our PIN
-        if (!object || crypto::sha256(*object) != card->personalDataDigest) {
-            // Logged for staff, without the object's content (it is personal data).
-            std::cerr << "fmc-terminal kiosk: personal data refused: the card's object "
-                      << (object ? "does not match its certificate" : "is missing") << '\n';
-            return replyJson(response, 422, {{"error", "tampered"}});
-        }
-        const card::piv::MerchantPersonalData data = card::piv::MerchantPersonalData::decode(*object);
-        replyJson(response, 200,
-                  {{"name", data.name},
-                   {"native_name", data.nativeName},
-                   {"nationality", data.nationality},
-                   {"nationality_name", std::string(catalog::countryName(data.nationality))}});
-    } catch (const std::exception& error) {
+        reply = runWithCardDeadline<KioskReply>(
+            [presented = *card, pin = std::move(pinRequest->pin)] { return readPersonalData(presented, pin); });
+    } catch (const std::system_error& error) {
         std::cerr << "fmc-terminal kiosk: personal data not read: " << error.what() << "\n";
-        replyJson(response, 500, {{"error", "unreadable"}});
+        reply = KioskReply{500, {{"error", "unreadable"}}};
     }
+    if (!reply) {
+        std::cerr << "fmc-terminal kiosk: personal data not read: the card did not answer within "
+                  << kCardDeadline.count() << " s\n";
+        return replyJson(response, 500, {{"error", "unreadable"}});
+    }
+    replyJson(response, reply->status, reply->body);
 }
 
 void watchCards(const TerminalHome& home, const KioskOptions& options, KioskState& state,

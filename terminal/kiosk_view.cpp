@@ -64,12 +64,16 @@ json kioskCardView(const Decision& assessed, const catalog::ServicesCatalog& cat
 }
 
 std::optional<PinRequest> parsePinRequest(const std::string& body) {
-    std::string pinText;
+    json document;
     try {
-        pinText = json::parse(body).at("pin").get<std::string>();
+        document = json::parse(body);
     } catch (const json::exception&) {
         return std::nullopt;
     }
+    if (!document.is_object() || !document.contains("pin") || !document["pin"].is_string()) return std::nullopt;
+    // The PIN text inside the parsed document is wiped once copied (httplib's request buffer
+    // is not ours to wipe).
+    std::string& pinText = document["pin"].get_ref<std::string&>();
     PinRequest request;
     request.wellFormed = pinText.size() >= 6 && pinText.size() <= 8 &&
                          pinText.find_first_not_of("0123456789") == std::string::npos;

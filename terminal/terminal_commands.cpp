@@ -6,6 +6,7 @@
 #include "cli/command_arguments.hpp"
 #include "crypto/pki/crl_index.hpp"
 #include "crypto/pki/pki_errors.hpp"
+#include "crypto/file_io.hpp"
 #include "db/database.hpp"
 #include "db/tap_log.hpp"
 #include "terminal/crl_source.hpp"
@@ -359,8 +360,12 @@ int runLogCommand(const std::vector<std::string>& args, std::ostream& out) {
 }
 
 std::optional<ExitCode> terminalExitCode(const std::exception& error) {
-    if (const auto* databaseError = dynamic_cast<const db::DatabaseError*>(&error))
+    if (const auto* databaseError = dynamic_cast<const db::DatabaseError*>(&error)) {
         if (databaseError->isLocked()) return ExitCode::busy;
+        if (databaseError->isDiskProblem()) return ExitCode::diskError;
+    }
+    if (const auto* fileError = dynamic_cast<const FileError*>(&error))
+        if (fileError->isDiskProblem()) return ExitCode::diskError;
     if (dynamic_cast<const CrlSourceUnavailableError*>(&error)) return ExitCode::busy;
     if (dynamic_cast<const crypto::pki::UntrustedCrlError*>(&error) ||
         dynamic_cast<const crypto::pki::CrlNotNewerError*>(&error) ||

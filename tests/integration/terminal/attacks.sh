@@ -345,7 +345,8 @@ for name in tampered no-personal-data; do
     cases=$((cases + 1))
     [ "$status" = 422 ] && [ "$(jq -r .error <<<"$answer")" = tampered ] &&
         pass "kiosk: $name personal data refused (422 tampered)" || fail "kiosk, $name: $status $answer"
-    expect_contains "$(jq -r .card.status <<<"$state")" valid "kiosk: the $name card itself is valid"
+    [ "$(jq -r .card.status <<<"$state")" = valid ] && pass "kiosk: the $name card itself is valid" ||
+        fail "kiosk: the $name card's status: $state"
     case "$answer" in *Mallory*) fail "kiosk showed the altered name" ;; esac
 done
 kill -0 "$kiosk_pid" 2>/dev/null && pass "the kiosk is still running" || fail "the kiosk died"
