@@ -12,6 +12,7 @@ enum class ExitCode : int {
     cardError = 6,           // the card was removed mid-operation or answered wrongly
     usage = 64,              // bad command line (sysexits EX_USAGE)
     invalidInput = 65,       // the data given is refused: unknown code, duplicate, no such record (EX_DATAERR)
+    diskError = 74,          // the disk is full or failing: nothing half-done, free space and retry (EX_IOERR)
     busy = 75,               // try again later: the database or the station is locked (EX_TEMPFAIL)
     notPermitted = 77,       // wrong passphrase or PIN for a key store (EX_NOPERM)
 };

@@ -11,7 +11,7 @@ namespace fmc {
 namespace {
 
 [[noreturn]] void fail(const std::string& what, const std::filesystem::path& path, int error) {
-    throw FileError(what + " " + path.string() + ": " + std::strerror(error));
+    throw FileError(what + " " + path.string() + ": " + std::strerror(error), error);
 }
 
 void writeAll(int descriptor, const std::uint8_t* data, std::size_t size, const std::filesystem::path& path) {
@@ -29,6 +29,10 @@ void writeAll(int descriptor, const std::uint8_t* data, std::size_t size, const 
 }
 
 } // namespace
+
+bool FileError::isDiskProblem() const {
+    return systemError_ == ENOSPC || systemError_ == EDQUOT || systemError_ == EIO;
+}
 
 void writeFileAtomically(const std::filesystem::path& path, ByteView content, mode_t mode, ExistingFile existing) {
     if (existing == ExistingFile::refuse && std::filesystem::exists(path))

@@ -15,7 +15,15 @@ namespace fmc {
 
 class FileError : public std::runtime_error {
 public:
-    using std::runtime_error::runtime_error;
+    explicit FileError(const std::string& message, int systemError = 0)
+        : std::runtime_error(message), systemError_(systemError) {}
+    // errno of the failing call, 0 when the refusal was ours (e.g. the file exists).
+    [[nodiscard]] int systemError() const { return systemError_; }
+    // No space (or quota) left, or the device failing: the disk, not the data, is at fault.
+    [[nodiscard]] bool isDiskProblem() const;
+
+private:
+    int systemError_;
 };
 
 enum class ExistingFile { replace, refuse };

@@ -25,6 +25,8 @@ public:
     [[nodiscard]] int sqliteCode() const { return code_; }
     // SQLITE_BUSY / SQLITE_LOCKED after the busy timeout: another process holds the file.
     [[nodiscard]] bool isLocked() const;
+    // SQLITE_FULL / SQLITE_IOERR: the disk is full or failing (the transaction rolled back).
+    [[nodiscard]] bool isDiskProblem() const;
 
 private:
     int code_;

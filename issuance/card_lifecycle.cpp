@@ -47,8 +47,9 @@ PublishedCrlSummary publishCrl(Station& station, const std::filesystem::path& ta
     try {
         writeFileAtomically(target, ByteView(crl.der), 0644);
     } catch (const FileError& error) {
-        throw StationError(std::string(error.what()) + " (CRL " + std::to_string(crl.summary.crlNumber) +
-                           " is recorded, so its number is used up; publish again)");
+        throw FileError(std::string(error.what()) + " (CRL " + std::to_string(crl.summary.crlNumber) +
+                            " is recorded, so its number is used up; publish again)",
+                        error.systemError());
     }
     return crl.summary;
 }

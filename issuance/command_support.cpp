@@ -2,6 +2,7 @@
 
 #include "crypto/pki/pkcs11_key_store.hpp"
 #include "crypto/pki/pki_errors.hpp"
+#include "crypto/file_io.hpp"
 #include "db/database.hpp"
 #include "db/registry_errors.hpp"
 #include "db/utc_text.hpp"
@@ -73,8 +74,12 @@ std::string cardLine(const db::Card& card) {
 }
 
 std::optional<ExitCode> stationExitCode(const std::exception& error) {
-    if (const auto* databaseError = dynamic_cast<const db::DatabaseError*>(&error))
+    if (const auto* databaseError = dynamic_cast<const db::DatabaseError*>(&error)) {
         if (databaseError->isLocked()) return ExitCode::busy;
+        if (databaseError->isDiskProblem()) return ExitCode::diskError;
+    }
+    if (const auto* fileError = dynamic_cast<const FileError*>(&error))
+        if (fileError->isDiskProblem()) return ExitCode::diskError;
     if (dynamic_cast<const db::RegistryError*>(&error)) return ExitCode::invalidInput;
     if (dynamic_cast<const InputError*>(&error)) return ExitCode::invalidInput;
     if (dynamic_cast<const StationBusyError*>(&error)) return ExitCode::busy;

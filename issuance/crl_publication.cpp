@@ -268,9 +268,13 @@ FolderPublication publishCrlFolder(Station& station, const std::filesystem::path
         result.indexSize = signedIndex.size();
         writeFileAtomically(result.caFolder / pki::kCrlIndexFileName, ByteView(signedIndex), 0644);
     } catch (const std::exception& error) {  // a file, or the token signing the index
-        throw StationError(std::string(error.what()) + " (CRL " + std::to_string(number) +
-                           " is recorded, so its number is used up; terminals keep the previous index until the "
-                           "next publish succeeds)");
+        const std::string message = std::string(error.what()) + " (CRL " + std::to_string(number) +
+                                    " is recorded, so its number is used up; terminals keep the previous index "
+                                    "until the next publish succeeds)";
+        // A file error stays one, so that a full disk keeps its own exit code.
+        if (const auto* fileError = dynamic_cast<const FileError*>(&error))
+            throw FileError(message, fileError->systemError());
+        throw StationError(message);
     }
     try {
         result.removed = pruneOldLists(result.caFolder);

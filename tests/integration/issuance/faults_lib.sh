@@ -24,14 +24,18 @@ check_station_sound() {
 }
 check_card_known() {  # WHAT [WANTED_STATUS]
     local what=$1 wanted=${2:-} card_serial status
-    if yubico-piv-tool -r "$reader" -a read-certificate -s 9e >"$work/9e.pem" 2>/dev/null && [ -s "$work/9e.pem" ]; then
+    if yubico-piv-tool -r "$reader" -a read-certificate -s 9e >"$work/9e.pem" 2>"$work/9e.err" && [ -s "$work/9e.pem" ]; then
         card_serial=$(openssl x509 -in "$work/9e.pem" -noout -serial | sed 's/^serial=//')
         expect_exit 0 "$what: the card's 9E certificate $card_serial is in the registry" -- issue card show --json "$card_serial"
         status=$(printf '%s' "$out" | json "d['status']" 2>/dev/null)
         [ -z "$wanted" ] || [ "$status" = "$wanted" ] && pass "$what: card $card_serial is ${status:-?}" ||
             fail "$what: card $card_serial is '$status', expected $wanted"
-    else
+    elif [ "$wanted" = active ]; then
+        fail "$what: no 9E certificate read from the card: $(cat "$work/9e.err")"
+    elif grep -qiE "not found|no data|6a82|failed reading|failed fetching" "$work/9e.err"; then
         pass "$what: the card holds no 9E certificate"
+    else
+        fail "$what: the card could not be read: $(cat "$work/9e.err")"
     fi
 }
 check_in_crl() {  # WHAT SERIAL
