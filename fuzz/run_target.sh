@@ -35,6 +35,13 @@ done_line=$(grep -E '^#[0-9]+[[:space:]]+DONE' "$log" | tail -n 1)
 cov=$(printf '%s' "$done_line" | sed -n 's/.* cov: \([0-9]*\).*/\1/p')
 ft=$(printf '%s' "$done_line" | sed -n 's/.* ft: \([0-9]*\).*/\1/p')
 corpus_size=$(printf '%s' "$done_line" | sed -n 's/.* corp: \([0-9]*\).*/\1/p')
+# A run that hardly executed anything (the target exits at once, a seed folder it cannot read)
+# proves nothing: under 100 executions is a failure too.
+if [ "$status" -eq 0 ] && [ "${executions:-0}" -lt 100 ]; then
+    tail -n 20 "$log" >&2
+    echo "$name: FAILED: only ${executions:-0} executions in $seconds s" >&2
+    exit 1
+fi
 if [ "$status" -ne 0 ]; then
     # The sanitizer report and the input's file name, for the developer and the CI log.
     tail -n 60 "$log" >&2

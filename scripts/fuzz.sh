@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The long fuzz run: every libFuzzer target for MINUTES (default 10) each, two at a time,
+# The long fuzz run: every libFuzzer target for MINUTES (default 10) each, one per core at a time,
 # building them first (clang 14, build-fuzz/). The corpus grows in fuzz-work/corpus/<target>/
 # and is kept between runs; findings land in fuzz-work/artifacts/ and fail the run.
 #   bash scripts/fuzz.sh [MINUTES]
@@ -12,7 +12,7 @@ case "$minutes" in ''|*[!0-9]*) echo "usage: scripts/fuzz.sh [MINUTES]" >&2; exi
 
 bash scripts/install-deps.sh
 CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -DFMC_FUZZ=ON -DFMC_BUILD_TESTS=OFF >/dev/null
-cmake --build build-fuzz -j"$(nproc)"
+cmake --build build-fuzz --target fmc_fuzz_targets -j"$(nproc)"
 
 seconds=$((minutes * 60))
 mkdir -p fuzz-work/corpus fuzz-work/artifacts

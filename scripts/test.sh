@@ -24,7 +24,7 @@ if [ "$fuzz" = ON ]; then
     # Only the libraries and the fuzz targets; clang instruments them for coverage.
     CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -DFMC_FUZZ=ON -DFMC_BUILD_TESTS=OFF \
         -DFMC_WERROR="$werror" -DFMC_FUZZ_SECONDS="${FMC_FUZZ_SECONDS:-30}" >/dev/null
-    cmake --build build-fuzz -j"$(nproc)"
+    cmake --build build-fuzz --target fmc_fuzz_targets -j"$(nproc)"
 fi
 cmake -S . -B "$build_dir" -DFMC_WERROR="$werror" -DFMC_SANITIZE="$sanitize" >/dev/null
 cmake --build "$build_dir" -j"$(nproc)"
