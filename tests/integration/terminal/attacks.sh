@@ -25,6 +25,7 @@
 # | stale / missing CRL                 | TR      | 25 h later -> crl-stale; no CRL -> crl-missing        |
 # | tampered personal-data object       | A 4     | tap: granted (a tap never reads it); kiosk PIN view:  |
 # |   (5FC109: name altered, deleted)   |         | 422 tampered, the altered name never shown            |
+# | card silent at the kiosk's PIN read | A 4     | --fault mute -> 500 unreadable after 5 s, page alive  |
 # | CHUID UUID not the certificate's    | TR      | "card-auth-failed (2)": another card's CHUID          |
 # | card answering garbage (non-TLV)    | A 5     | --fault garbage, each APDU of a tap -> unreadable     |
 # | TLV length claiming 16 MB           | A 5     | --fault oversize-length, each APDU -> unreadable      |
@@ -322,12 +323,13 @@ kiosk_url=http://127.0.0.1:$port
 timeout -k 2 300 "$FMC_BIN_DIR/fmc-terminal" kiosk --listen "127.0.0.1:$port" --reader "PCD 00 00" 2>"$work/kiosk.err" &
 kiosk_pid=$!
 for _ in $(seq 50); do curl -sf "$kiosk_url/api/state" >/dev/null && break; sleep 0.1; done
-# kiosk_pin NAME: the card NAME in the contact reader, once the kiosk shows it, the PIN typed.
+# kiosk_pin NAME [fmc-vcard options]: the card NAME in the contact reader, once the kiosk
+# shows it, the PIN typed.
 kiosk_pin() {
     cleanup_vcards
     local before
     before=$(curl -sf "$kiosk_url/api/state" | jq -r .event)
-    start_vcard 35963 "$1" --quiet
+    start_vcard 35963 "$@"
     for _ in $(seq 100); do
         state=$(curl -sf "$kiosk_url/api/state")
         [ "$(jq -r "(.event > $before) and .present" <<<"$state")" = true ] && break
@@ -349,6 +351,21 @@ for name in tampered no-personal-data; do
         fail "kiosk: the $name card's status: $state"
     case "$answer" in *Mallory*) fail "kiosk showed the altered name" ;; esac
 done
+# A card that answers the kiosk's tap, then goes silent when the PIN is sent (its first APDU
+# after the tap): the PIN request ends at the card deadline and the page keeps answering.
+cp "$vcard_dir/amina.state" "$vcard_dir/silent.state"
+started=$(date +%s%N)
+kiosk_pin silent --fault "mute@$((survey_contact + taps + 1))"
+ms=$((($(date +%s%N) - started) / 1000000))
+cases=$((cases + 1))
+[ "$status" = 500 ] && [ "$(jq -r .error <<<"$answer")" = unreadable ] &&
+    pass "kiosk: a card silent at the PIN read: 500 unreadable (PIN request and card arrival $ms ms)" ||
+    fail "kiosk, silent card: $status $answer"
+vcard_log silent | grep -q "fault mute" && pass "kiosk: the silent card's fault fired" || fail "kiosk: the mute fault did not fire"
+timeout 5 curl -sf "$kiosk_url/api/state" >/dev/null && pass "kiosk: the page still answers after a silent card" ||
+    fail "kiosk: the page stopped answering after a silent card"
+grep -q "did not answer within 5 s" "$work/kiosk.err" && pass "kiosk: the silent card is logged" ||
+    fail "kiosk: no log line for the silent card: $(cat "$work/kiosk.err")"
 kill -0 "$kiosk_pid" 2>/dev/null && pass "the kiosk is still running" || fail "the kiosk died"
 stop_kiosk
 cleanup_vcards
