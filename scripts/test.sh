@@ -36,12 +36,19 @@ cmake -S . -B "$build_dir" -DFMC_WERROR="$werror" -DFMC_SANITIZE="$sanitize" "${
 cmake --build "$build_dir" -j"$(nproc)"
 
 # Unit tests run in parallel; the real-stack tests share pcscd and hold one resource lock.
+# The fuzz runs go beside them, one at a time on one core (the real-stack tests mostly wait on
+# card I/O), and report afterwards.
 status=0
-(cd "$build_dir" && ctest --output-on-failure -j"$(nproc)" --timeout 300) || status=1
+fuzz_pid=""
 if [ "$fuzz" = ON ]; then
-    # The fuzz runs last: each keeps a core busy for its whole time, which would slow the
-    # real-stack tests' card I/O beside it.
-    (cd build-fuzz && ctest --output-on-failure -j"$(nproc)" --timeout $((${FMC_FUZZ_SECONDS:-30} + 120))) || status=1
+    (cd build-fuzz && ctest --output-on-failure -j1 --timeout $((${FMC_FUZZ_SECONDS:-30} + 120)) \
+        >Testing-fuzz.log 2>&1) &
+    fuzz_pid=$!
+fi
+(cd "$build_dir" && ctest --output-on-failure -j"$(nproc)" --timeout 300) || status=1
+if [ -n "$fuzz_pid" ]; then
+    wait "$fuzz_pid" || status=1
+    cat build-fuzz/Testing-fuzz.log
     # One line per target: executions, coverage, crashes.
     grep -h '^[a-z_]*_fuzz: ' build-fuzz/Testing/Temporary/LastTest.log || true
 fi

@@ -77,9 +77,9 @@ durable_calls=pwrite64,write,fsync,fdatasync,ftruncate,rename,renameat,renameat2
 # "syscall n" a line (its nth call of that syscall), in order: the first durable write of each
 # phase (the same syscall on the same file in a row), and the last of a run of pwrite64 calls
 # too (SQLite writes one WAL frame or checkpointed page per call: the last WAL frame is the
-# commit). Not the -shm file (shared memory, rebuilt by SQLite) nor SoftHSM2's token files
-# (SoftHSM2 rewrites token.object in place at every login: a kill there ruins the token, see
-# the report in the issue).
+# commit). Files only: not pipes, not the -shm file (shared memory, rebuilt by SQLite), nor
+# SoftHSM2's token files (SoftHSM2 rewrites token.object in place at every login: a kill there
+# ruins the token, see docs/threat-model.md).
 kill_points() {
     ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" strace -f -qq -y -o "$work/trace" -e trace="$durable_calls" "$@" >"$work/probe.out" 2>&1 ||
         fail "the probe run of $* failed: $(cat "$work/probe.out")"
@@ -90,7 +90,9 @@ kill_points() {
             name = substr($0, 1, RLENGTH - 1); n = ++seen[name]; rest = substr($0, RLENGTH + 1); file = ""
             if (match(rest, /^[0-9]+<[^>]*>/)) { file = substr(rest, 1, RLENGTH - 1); sub(/^[0-9]+</, "", file) }
             else if (match(rest, /^"[^"]*"/)) file = substr(rest, 2, RLENGTH - 2)
-            if (index(file, tokens) == 1 || file ~ /-shm$/) next
+            # Files only: not pipes (the sanitizers probe memory by writing into one), not the
+            # token files, not the -shm file.
+            if (file !~ /^\// || index(file, tokens) == 1 || file ~ /-shm$/) next
             if (name " " file == previous) { if (name == "pwrite64") pending = name " " n; next }
             flush(); print name, n; previous = name " " file
         }
