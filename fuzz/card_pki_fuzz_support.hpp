@@ -11,6 +11,7 @@
 #include "crypto/pki/revocation_list.hpp"
 #include "crypto/pki/revocation_state.hpp"
 #include "crypto/pki/trust_store.hpp"
+#include "tests/support/memory_key_store.hpp"
 
 #include <chrono>
 #include <cstdio>
@@ -30,17 +31,7 @@ inline const Clock::time_point kJun2025 = atEpochSeconds(1748736000);
 inline const Clock::time_point kJan2026 = atEpochSeconds(1767225600);
 inline constexpr auto kYear = std::chrono::hours(24 * 365);
 
-class MemoryKeyStore final : public crypto::pki::KeyStore {
-public:
-    explicit MemoryKeyStore(crypto::EcPrivateKey key) : key_(std::move(key)) {}
-    [[nodiscard]] crypto::EcPublicKey publicKey() const override { return key_.publicKey(); }
-
-protected:
-    [[nodiscard]] EVP_PKEY* signingKey() const override { return key_.native(); }
-
-private:
-    crypto::EcPrivateKey key_;
-};
+using fmc::test::MemoryKeyStore;
 
 struct CardPki {
     crypto::pki::CertificateAuthority root;

@@ -12,6 +12,7 @@
 #include "crypto/pki/key_store.hpp"
 #include "crypto/pki/revocation_list.hpp"
 #include "crypto/pki/trust_store.hpp"
+#include "tests/support/memory_key_store.hpp"
 
 #include <chrono>
 #include <cstdlib>
@@ -27,18 +28,7 @@ inline void require(bool condition) {
     if (!condition) std::abort();
 }
 
-// A key held in memory: only test and fuzz code may do this.
-class MemoryKeyStore final : public crypto::pki::KeyStore {
-public:
-    explicit MemoryKeyStore(crypto::EcPrivateKey key) : key_(std::move(key)) {}
-    [[nodiscard]] crypto::EcPublicKey publicKey() const override { return key_.publicKey(); }
-
-protected:
-    [[nodiscard]] EVP_PKEY* signingKey() const override { return key_.native(); }
-
-private:
-    crypto::EcPrivateKey key_;
-};
+using fmc::test::MemoryKeyStore;
 
 // 2026-01-01T00:00:00Z: every seed list is dated from here.
 inline Clock::time_point seedEpoch() { return Clock::time_point(std::chrono::seconds(1767225600)); }

@@ -8,6 +8,7 @@
 #include "crypto/pki/key_store.hpp"
 #include "crypto/pki/revocation_list.hpp"
 #include "crypto/pki/trust_store.hpp"
+#include "support/memory_key_store.hpp"
 
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -32,18 +33,7 @@ inline Clock::time_point at(long long secondsSinceEpoch) { return Clock::time_po
 inline const Clock::time_point jan2026 = at(1767225600);
 inline constexpr auto year = hours(24 * 365);
 
-// The tests' key store: the key in memory, which only tests may do.
-class MemoryKeyStore final : public KeyStore {
-public:
-    explicit MemoryKeyStore(EcPrivateKey key) : key_(std::move(key)) {}
-    [[nodiscard]] EcPublicKey publicKey() const override { return key_.publicKey(); }
-
-protected:
-    [[nodiscard]] EVP_PKEY* signingKey() const override { return key_.native(); }
-
-private:
-    EcPrivateKey key_;
-};
+using fmc::test::MemoryKeyStore;
 
 inline CardAttributes sampleAttributes() {
     const std::string personalData = "name=NGUYEN VAN A;native=Nguyễn Văn A;nationality=VNM";
