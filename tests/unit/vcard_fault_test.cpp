@@ -10,6 +10,8 @@
 #include "crypto/random.hpp"
 #include "vcard_test_support.hpp"
 
+#include "support/temp_folder.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
@@ -27,18 +29,6 @@ namespace {
 const std::string kSelectPiv = "00A4040009A0000003080000100000";
 const std::string kGetChuid = "00CB3FFF055C035FC10200";
 
-struct TemporaryDirectory {
-    std::filesystem::path path;
-    TemporaryDirectory() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "fmc-vcard-fault-XXXXXX").string();
-        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-        path = pattern;
-    }
-    ~TemporaryDirectory() {
-        std::error_code ignored;
-        std::filesystem::remove_all(path, ignored);
-    }
-};
 
 std::vector<Fault> parseAll(std::initializer_list<const char*> specs) {
     std::vector<Fault> faults;
@@ -95,7 +85,7 @@ TEST_CASE("fault specs parse, print back and refuse what they do not know", "[vc
 
 TEST_CASE("without a fault that applies, the genuine card answers", "[vcard][fault]") {
     // record-auth only ever looks at GENERAL AUTHENTICATE; garbage@3 only at the 3rd command.
-    TemporaryDirectory dir;
+    fmc::test::TempFolder dir;
     FaultyCard faulty(parseAll({(std::string("record-auth=") + (dir.path / "auth.hex").string()).c_str(), "garbage@3"}));
     TestCard reference;
     CHECK(*faulty.raw(kSelectPiv) == reference.raw(kSelectPiv));
@@ -190,7 +180,7 @@ TEST_CASE("mute: no answer to that command, the next is answered", "[vcard][faul
 }
 
 TEST_CASE("record-auth keeps the genuine signature, replay-auth sends it again", "[vcard][fault]") {
-    TemporaryDirectory dir;
+    fmc::test::TempFolder dir;
     const std::filesystem::path recording = dir.path / "auth.hex";
     // A genuine card with a 9E key, signing through the recorder.
     FaultyCard genuine(parseAll({(std::string("record-auth=") + recording.string()).c_str()}));

@@ -5,6 +5,8 @@
 #include "crypto/digest.hpp"
 #include "crypto/ec_key.hpp"
 
+#include "support/temp_folder.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -22,18 +24,6 @@ using fmc::card::vcard::testing::TestCard;
 
 namespace {
 
-struct TemporaryDirectory {
-    std::filesystem::path path;
-    TemporaryDirectory() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "fmc-vcard-test-XXXXXX").string();
-        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-        path = pattern;
-    }
-    ~TemporaryDirectory() {
-        std::error_code ignored;
-        std::filesystem::remove_all(path, ignored);
-    }
-};
 
 // (std::istreambuf_iterator trips g++ 12's -Wnull-dereference; plain stdio does not.)
 std::string readAll(const std::filesystem::path& path) {
@@ -50,7 +40,7 @@ std::string readAll(const std::filesystem::path& path) {
 } // namespace
 
 TEST_CASE("a missing state file becomes a saved factory-blank card", "[vcard][state]") {
-    TemporaryDirectory dir;
+    fmc::test::TempFolder dir;
     const CardStateFile file(dir.path / "card.state");
     const CardState state = file.loadOrCreate();
     REQUIRE(std::filesystem::exists(file.path()));
@@ -73,7 +63,7 @@ TEST_CASE("a missing state file becomes a saved factory-blank card", "[vcard][st
 }
 
 TEST_CASE("keys, objects, counters and secrets survive a save and reload", "[vcard][state]") {
-    TemporaryDirectory dir;
+    fmc::test::TempFolder dir;
     const CardStateFile file(dir.path / "card.state");
     CardState initial = file.loadOrCreate();
     int saves = 0;
@@ -153,7 +143,7 @@ TEST_CASE("the private key never leaves the card", "[vcard][state]") {
 }
 
 TEST_CASE("damaged state files are refused with a clear error", "[vcard][state]") {
-    TemporaryDirectory dir;
+    fmc::test::TempFolder dir;
     const CardStateFile file(dir.path / "card.state");
     const CardState state = CardState::factoryBlank();
     file.save(state);
