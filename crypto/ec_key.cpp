@@ -29,15 +29,8 @@ std::size_t fieldBytes(Curve curve) { return curve == Curve::p256 ? 32 : 48; }
 
 // The curve of a parsed key; anything but P-256 / P-384 is refused (SP 800-78-4 Table 3-1).
 Curve curveOf(const EVP_PKEY* key) {
-    if (EVP_PKEY_get_base_id(key) != EVP_PKEY_EC) throw CryptoError("not an EC key");
-    char name[64] = {};
-    std::size_t length = 0;
-    if (EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, name, sizeof name, &length) != 1)
-        throwOpenSslError("reading the EC group");
-    const std::string group(name, length);
-    if (group == "prime256v1" || group == "P-256" || group == "secp256r1") return Curve::p256;
-    if (group == "secp384r1" || group == "P-384") return Curve::p384;
-    throw CryptoError("unsupported EC curve " + group);
+    if (const std::optional<Curve> curve = curveOfKey(key)) return *curve;
+    throw CryptoError("not an EC key on P-256 or P-384");
 }
 
 Bytes encodedPublicPoint(const EVP_PKEY* key) {
@@ -53,6 +46,20 @@ Bytes encodedPublicPoint(const EVP_PKEY* key) {
 }
 
 } // namespace
+
+std::optional<Curve> curveOfKey(const EVP_PKEY* key) {
+    if (key == nullptr || EVP_PKEY_get_base_id(key) != EVP_PKEY_EC) return std::nullopt;
+    char name[64] = {};
+    std::size_t length = 0;
+    if (EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, name, sizeof name, &length) != 1) {
+        ERR_clear_error();
+        return std::nullopt;
+    }
+    const std::string group(name, length);
+    if (group == "prime256v1" || group == "P-256" || group == "secp256r1") return Curve::p256;
+    if (group == "secp384r1" || group == "P-384") return Curve::p384;
+    return std::nullopt;
+}
 
 EcPublicKey EcPublicKey::fromUncompressedPoint(Curve curve, ByteView point) {
     // SEC 1 §2.3.3: 04 || X || Y, each coordinate the field size.

@@ -3,12 +3,16 @@
 #include "crypto/bytes.hpp"
 
 #include <memory>
+#include <optional>
 
 typedef struct evp_pkey_st EVP_PKEY;  // NOLINT: OpenSSL's own forward declaration
 
 namespace fmc::crypto {
 
 enum class Curve { p256, p384 };
+
+// The curve of an OpenSSL key; nullopt for a key that is not EC or on another curve.
+[[nodiscard]] std::optional<Curve> curveOfKey(const EVP_PKEY* key);
 
 class EcPublicKey {
 public:

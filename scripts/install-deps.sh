@@ -9,6 +9,8 @@ packages=(
   # libraries
   libpcsclite-dev libssl-dev libsqlite3-dev libboost-program-options-dev
   nlohmann-json3-dev zlib1g-dev catch2 libcpp-httplib-dev
+  # the NFC tag credential (CWT / COSE_Sign1)
+  libcbor-dev
   # the smart-card stack and the real middleware the tests drive
   pcscd vsmartcard-vpcd opensc yubico-piv-tool pcsc-tools openssl
   # the PKCS#11 key store: libp11 and its OpenSSL engine, SoftHSM2 for the tests

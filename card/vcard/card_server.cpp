@@ -17,11 +17,11 @@ constexpr std::uint8_t kGetAtr = 0x04;
 
 } // namespace
 
-CardServerOutcome serveCard(PivApplet& applet, const CardServerOptions& options, const std::atomic<bool>& stop) {
+CardServerOutcome serveCard(VirtualCard& card, const CardServerOptions& options, const std::atomic<bool>& stop) {
     std::size_t commandCount = 0;
     const std::string where = options.host + ":" + std::to_string(options.port);
     const auto powerCycle = [&] {
-        applet.powerCycle();
+        card.powerCycle();
         if (options.faults) options.faults->powerCycle();
     };
     while (!stop.load()) {
@@ -45,7 +45,7 @@ CardServerOutcome serveCard(PivApplet& applet, const CardServerOptions& options,
                 if (control == kPowerOff || control == kPowerOn || control == kReset) powerCycle();
                 if (control != kGetAtr) continue;  // no reply expected to the others
                 try {
-                    link.send(applet.atr());
+                    link.send(card.atr());
                 } catch (const VpcdLinkError&) {
                     break;
                 }
@@ -59,7 +59,7 @@ CardServerOutcome serveCard(PivApplet& applet, const CardServerOptions& options,
                 return CardServerOutcome::removedOnRequest;
             }
             const std::optional<Bytes> answer =
-                options.faults ? options.faults->respond(message, commandCount) : applet.process(message);
+                options.faults ? options.faults->respond(message, commandCount) : card.process(message);
             if (!answer) continue;  // a mute card: vpcd waits for an answer that never comes
             const Bytes& response = *answer;
             if (options.log)

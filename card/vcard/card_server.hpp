@@ -1,8 +1,9 @@
 #pragma once
-// Puts a PivApplet into the vpcd reader: answers vpcd's control bytes and APDUs, reconnects
-// when pcscd restarts, and leaves the reader on request.
+// Puts a virtual card (the PIV applet or the NTAG216 tag) into the vpcd reader: answers
+// vpcd's control bytes and APDUs, reconnects when pcscd restarts, and leaves the reader on
+// request.
 #include "card/vcard/fault_injection.hpp"
-#include "card/vcard/piv_applet.hpp"
+#include "card/vcard/virtual_card.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -20,7 +21,7 @@ struct CardServerOptions {
     // card removed mid-APDU, for tests.
     std::size_t removeAfter = 0;
     std::ostream* log = nullptr;  // one masked line per exchange; nullptr = quiet
-    // Test-only misbehaviour (--fault): decides each answer around the applet; nullptr = an
+    // Test-only misbehaviour (--fault): decides each answer around the card; nullptr = an
     // honest card.
     FaultInjector* faults = nullptr;
 };
@@ -30,6 +31,6 @@ enum class CardServerOutcome { stopped, removedOnRequest };
 // Serves until `stop` becomes true (SIGTERM/SIGINT) or --remove-after fires; the socket is
 // closed on return, which vpcd reports as card removal. Throws VpcdUnreachable when vpcd
 // cannot be reached within the connect timeout (at start or after pcscd went away).
-CardServerOutcome serveCard(PivApplet& applet, const CardServerOptions& options, const std::atomic<bool>& stop);
+CardServerOutcome serveCard(VirtualCard& card, const CardServerOptions& options, const std::atomic<bool>& stop);
 
 } // namespace fmc::card::vcard

@@ -1,6 +1,7 @@
 #include "card/vcard/card_state.hpp"
 
 #include "card/piv/piv_constants.hpp"
+#include "card/vcard/ntag216_state.hpp"
 #include "crypto/random.hpp"
 
 #include <cerrno>
@@ -165,6 +166,8 @@ CardState parseCardState(ByteView text) {
         pos = end + 1;
         if (line.empty()) continue;
         if (!sawFormat) {
+            if (line == kNtag216StateMarker)
+                throw CardStateError("this is an NTAG216 tag state file, not a PIV card's: start fmc-vcard with --ntag216");
             if (line != kFormatLine) throw CardStateError("not a fmc-vcard state file (or a newer format)");
             sawFormat = true;
             continue;

@@ -1,8 +1,10 @@
-// fmc-vcard: a virtual PIV card in pcscd's vpcd reader. Parses the command line and maps
-// errors to exit codes; the card itself lives in fmc_vcard.
+// fmc-vcard: a virtual PIV card, or (--ntag216) a virtual NTAG216 NFC tag, in pcscd's vpcd
+// reader. Parses the command line and maps errors to exit codes; the cards live in fmc_vcard.
 #include "card/exit_codes.hpp"
 #include "card/vcard/card_server.hpp"
 #include "card/vcard/card_state.hpp"
+#include "card/vcard/ntag216_state.hpp"
+#include "card/vcard/ntag216_tag.hpp"
 #include "card/vcard/piv_applet.hpp"
 #include "card/vcard/vpcd_link.hpp"
 
@@ -33,7 +35,9 @@ void installSignalHandlers() {
 
 constexpr const char* kUsage = "usage: fmc-vcard --state FILE [--port 35963|35964] [--host ADDRESS] [--contactless]\n"
                                "                 [--uid HEX] [--quiet] [--remove-after N] [--connect-timeout SECONDS]\n"
-                               "                 [--fault KIND[@N]]...   (tests: a misbehaving card, see --help)";
+                               "                 [--fault KIND[@N]]...   (tests: a misbehaving card, see --help)\n"
+                               "       fmc-vcard --ntag216 --state FILE [--uid HEX (7 bytes)] [the options above]\n"
+                               "                 (an NTAG216 NFC tag instead of a PIV card)";
 
 constexpr const char* kFaultHelp =
     "test-only: the card misbehaves. KIND: garbage (64 non-TLV bytes + 9000), oversize-length (the first TLV "
@@ -43,16 +47,39 @@ constexpr const char* kFaultHelp =
     "FILE). @N: only at the Nth command APDU (counted as --remove-after), else at every one. Repeatable; the first "
     "that applies decides";
 
+// Puts `card` into the reader until SIGTERM/SIGINT, behind the --fault injector if asked.
+int serve(fmc::card::vcard::VirtualCard& card, fmc::card::vcard::CardServerOptions serverOptions,
+          std::vector<fmc::card::vcard::Fault> faults) {
+    using namespace fmc::card::vcard;
+    std::optional<FaultInjector> faultInjector;
+    if (!faults.empty()) {
+        try {
+            faultInjector.emplace(std::move(faults), [&card](fmc::ByteView command) { return card.process(command); },
+                                  serverOptions.log);
+        } catch (const FaultSpecError& e) {  // a replay file that does not load
+            std::cerr << "fmc-vcard: " << e.what() << "\n";
+            return fmc::toInt(fmc::ExitCode::invalidInput);
+        }
+        serverOptions.faults = &*faultInjector;
+    }
+    serveCard(card, serverOptions, stopRequested);
+    return fmc::toInt(fmc::ExitCode::ok);
+}
+
 int run(int argc, char** argv) {
     namespace po = boost::program_options;
-    po::options_description options("fmc-vcard: a virtual PIV card in the vpcd reader of pcscd");
+    po::options_description options("fmc-vcard: a virtual PIV card (or NTAG216 tag) in the vpcd reader of pcscd");
     options.add_options()
         ("help,h", "show this help")
-        ("state", po::value<std::string>(), "card state file (created as a factory-blank card if missing)")
+        ("state", po::value<std::string>(), "card (or tag) state file (created as a factory-blank card or tag if missing)")
         ("port", po::value<unsigned>()->default_value(35963), "vpcd port: 35963 = 'Virtual PCD 00 00', 35964 = '00 01'")
         ("host", po::value<std::string>()->default_value("127.0.0.1"), "address vpcd listens on")
         ("contactless", "present the card as an ISO 14443-4 contactless card (SP 800-73 contactless rules)")
-        ("uid", po::value<std::string>(), "contactless UID in hex (4, 7 or 10 bytes); saved in the state")
+        ("ntag216", "present an NXP NTAG216 NFC tag instead of a PIV card: a PC/SC storage card answering "
+                    "FF CA (UID), FF B0 (read pages), FF D6 (write a page); --state is then a tag state file, "
+                    "created blank with a random 04xxxxxxxxxxxx UID when missing; implies --contactless")
+        ("uid", po::value<std::string>(), "contactless UID in hex (4, 7 or 10 bytes; 7 with --ntag216); saved in "
+                                          "the state")
         ("quiet,q", "no APDU log on stderr")
         ("remove-after", po::value<std::size_t>()->default_value(0), "pull the card when the Nth command APDU arrives (tests)")
         ("connect-timeout", po::value<double>()->default_value(10.0), "seconds to keep trying to reach vpcd")
@@ -80,6 +107,7 @@ int run(int argc, char** argv) {
         std::cerr << "fmc-vcard: --port must be 1-65535 and --connect-timeout 0-86400 seconds\n";
         return fmc::toInt(fmc::ExitCode::usage);
     }
+    const bool ntag216 = vm.count("ntag216") != 0;
     fmc::Bytes uid;
     if (vm.count("uid")) {
         try {
@@ -90,6 +118,10 @@ int run(int argc, char** argv) {
         }
         if (uid.size() != 4 && uid.size() != 7 && uid.size() != 10) {
             std::cerr << "fmc-vcard: --uid must be 4, 7 or 10 bytes (ISO 14443-3)\n";
+            return fmc::toInt(fmc::ExitCode::usage);
+        }
+        if (ntag216 && uid.size() != fmc::card::vcard::ntag216::kUidSize) {
+            std::cerr << "fmc-vcard: --uid must be 7 bytes with --ntag216 (an NTAG216 has a double-size UID)\n";
             return fmc::toInt(fmc::ExitCode::usage);
         }
     }
@@ -103,7 +135,27 @@ int run(int argc, char** argv) {
         std::cerr << "fmc-vcard: " << e.what() << "\n";
         return fmc::toInt(fmc::ExitCode::usage);
     }
-    const CardStateFile stateFile(vm["state"].as<std::string>());
+    CardServerOptions serverOptions;
+    serverOptions.host = vm["host"].as<std::string>();
+    serverOptions.port = static_cast<std::uint16_t>(port);
+    serverOptions.connectTimeout = std::chrono::milliseconds(static_cast<long long>(timeoutSeconds * 1000));
+    serverOptions.removeAfter = vm["remove-after"].as<std::size_t>();
+    serverOptions.log = vm.count("quiet") ? nullptr : &std::cerr;
+    const std::string statePath = vm["state"].as<std::string>();
+
+    if (ntag216) {
+        const Ntag216StateFile stateFile(statePath);
+        Ntag216State state = stateFile.loadOrCreate();
+        if (!uid.empty() && uid != state.uid()) {
+            state.setUid(uid);
+            stateFile.save(state);
+        }
+        if (serverOptions.log)
+            *serverOptions.log << "fmc-vcard: NTAG216 tag, UID " << fmc::toHex(state.uid()) << std::endl;
+        Ntag216Tag tag(std::move(state), [&stateFile](const Ntag216State& changed) { stateFile.save(changed); });
+        return serve(tag, serverOptions, std::move(faults));
+    }
+    const CardStateFile stateFile(statePath);
     CardState state = stateFile.loadOrCreate();
     if (!uid.empty() && uid != state.uid) {
         state.uid = uid;
@@ -112,26 +164,7 @@ int run(int argc, char** argv) {
     const auto cardInterface = vm.count("contactless") ? CardInterface::contactless : CardInterface::contact;
     PivApplet applet(std::move(state), [&stateFile](const CardState& changed) { stateFile.save(changed); },
                      cardInterface);
-
-    CardServerOptions serverOptions;
-    serverOptions.host = vm["host"].as<std::string>();
-    serverOptions.port = static_cast<std::uint16_t>(port);
-    serverOptions.connectTimeout = std::chrono::milliseconds(static_cast<long long>(timeoutSeconds * 1000));
-    serverOptions.removeAfter = vm["remove-after"].as<std::size_t>();
-    serverOptions.log = vm.count("quiet") ? nullptr : &std::cerr;
-    std::optional<FaultInjector> faultInjector;
-    if (!faults.empty()) {
-        try {
-            faultInjector.emplace(std::move(faults), [&applet](fmc::ByteView command) { return applet.process(command); },
-                                  serverOptions.log);
-        } catch (const FaultSpecError& e) {  // a replay file that does not load
-            std::cerr << "fmc-vcard: " << e.what() << "\n";
-            return fmc::toInt(fmc::ExitCode::invalidInput);
-        }
-        serverOptions.faults = &*faultInjector;
-    }
-    serveCard(applet, serverOptions, stopRequested);
-    return fmc::toInt(fmc::ExitCode::ok);
+    return serve(applet, serverOptions, std::move(faults));
 }
 
 } // namespace

@@ -4,6 +4,7 @@
 // the card's volatile state (selection, security status, chaining) between them.
 #include "card/apdu.hpp"
 #include "card/vcard/card_state.hpp"
+#include "card/vcard/virtual_card.hpp"
 
 #include <cstdint>
 #include <functional>
@@ -13,7 +14,7 @@ namespace fmc::card::vcard {
 
 enum class CardInterface { contact, contactless };
 
-class PivApplet {
+class PivApplet : public VirtualCard {
 public:
     // Called with the new state after every change, before the command is answered: a
     // change the host saw acknowledged is never lost (the vcard saves it to its state file).
@@ -23,16 +24,16 @@ public:
 
     // One C-APDU in, one R-APDU (data + SW1 SW2) out. Never throws: malformed input gets
     // the ISO 7816-4 status word a card would give.
-    [[nodiscard]] Bytes process(ByteView commandApdu);
+    [[nodiscard]] Bytes process(ByteView commandApdu) override;
 
     // Power off, reset or removal: the selection, the PIN and management-key security
     // status and any half-done chain are lost (SP 800-73-4 Part 2 §2: volatile state).
-    void powerCycle();
+    void powerCycle() override;
 
     [[nodiscard]] const CardState& state() const { return state_; }
     [[nodiscard]] CardInterface cardInterface() const { return interface_; }
     // The ATR a reader reports for this card on this interface.
-    [[nodiscard]] Bytes atr() const;
+    [[nodiscard]] Bytes atr() const override;
 
 private:
     struct Reply {

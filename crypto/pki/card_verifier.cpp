@@ -66,44 +66,33 @@ ReasonCode classify(int error) {
     }
 }
 
-// The most telling code wins: a broken chain says more than a broken signature, which
-// says more than a date.
-int severity(ReasonCode code) {
-    switch (code) {
-    case ReasonCode::untrusted: return 4;
-    case ReasonCode::malformed: return 3;
-    case ReasonCode::badSignature: return 2;
-    case ReasonCode::notYetValid:
-    case ReasonCode::expired: return 1;
-    default: return 0;
-    }
-}
-
 CrlStatus statusOf(const RevocationIndex& index, std::chrono::system_clock::time_point at,
                    std::chrono::seconds maxAge) {
     return {index.crlNumber(), index.thisUpdate(), index.nextUpdate(), index.ageHours(at), index.isStale(at, maxAge)};
 }
 
-Bytes serialOf(X509* certificate) {
+// The serial as a CRL index looks it up (big-endian magnitude), or nullopt when negative.
+std::optional<Bytes> revocationSerialOf(X509* certificate) {
     const ASN1_INTEGER* serial = X509_get0_serialNumber(certificate);
+    if (ASN1_STRING_type(serial) == V_ASN1_NEG_INTEGER) return std::nullopt;
     const unsigned char* data = ASN1_STRING_get0_data(serial);
     return Bytes(data, data + ASN1_STRING_length(serial));
 }
 
 // One revocation check: listed beats stale (a stale list that names the card still names
 // it), stale beats ok.
-void checkRevocation(Verdict& verdict, Check check, const RevocationIndex* index, X509* subject,
+void checkRevocation(Verdict& verdict, Check check, const RevocationIndex* index, const std::optional<Bytes>& serial,
                      std::chrono::system_clock::time_point at, std::chrono::seconds maxAge, const char* listName) {
     if (index == nullptr) {
         verdict.add(check, ReasonCode::crlMissing, std::string("no ") + listName + " imported for the issuer");
         return;
     }
     const CrlStatus status = statusOf(*index, at, maxAge);
-    if (ASN1_STRING_type(X509_get0_serialNumber(subject)) == V_ASN1_NEG_INTEGER) {
+    if (!serial) {
         verdict.add(check, ReasonCode::malformed, "negative serial number");
         return;
     }
-    if (const auto reason = index->find(serialOf(subject))) {
+    if (const auto reason = index->find(*serial)) {
         const bool hold = *reason == RevocationReason::certificateHold;
         verdict.add(check, hold ? ReasonCode::suspended : ReasonCode::revoked,
                     std::string("listed on ") + listName + " " + std::to_string(index->crlNumber()) + " (" +
@@ -131,16 +120,7 @@ bool validAt(X509* certificate, std::time_t at) {
 EVP_PKEY* decodedCardKey(X509* certificate) {
     EVP_PKEY* key = X509_get0_pubkey(certificate);
     ERR_clear_error();
-    if (key == nullptr || EVP_PKEY_get_base_id(key) != EVP_PKEY_EC) return nullptr;
-    char name[64] = {};
-    std::size_t length = 0;
-    if (EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, name, sizeof name, &length) != 1) {
-        ERR_clear_error();
-        return nullptr;
-    }
-    const std::string group(name, length);
-    const bool supported = group == "prime256v1" || group == "P-256" || group == "secp256r1" || group == "secp384r1" ||
-                           group == "P-384";
+    const bool supported = curveOfKey(key).has_value();
     return supported ? key : nullptr;
 }
 
@@ -242,7 +222,8 @@ Verdict CardVerifier::verify(ByteView cardCertificateDer, std::chrono::system_cl
     // 2. The path, at `at`, without OpenSSL's own CRL check (no X509_V_FLAG_CRL_CHECK).
     if (const VerifiedIssuer* verified = fastPath(card->native(), at)) {
         verdict.add(Check::path, ReasonCode::ok);
-        checkRevocations(verdict, revocation, verified->issuingCa.native(), verified->root.native(), card->native(), at);
+        checkRevocations(verdict, revocation, verified->issuingCa.native(), verified->root.native(),
+                         revocationSerialOf(card->native()), at);
         authenticate(verdict, cardKey, challenge, signature);
         return verdict;
     }
@@ -262,7 +243,7 @@ Verdict CardVerifier::verify(ByteView cardCertificateDer, std::chrono::system_cl
     std::string pathDetail;
     for (const PathError& error : errors) {
         const ReasonCode code = classify(error.error);
-        if (severity(code) > severity(pathCode)) {
+        if (pathSeverity(code) > pathSeverity(pathCode)) {
             pathCode = code;
             pathDetail = std::string(X509_verify_cert_error_string(error.error)) + " at depth " + std::to_string(error.depth);
         }
@@ -276,21 +257,71 @@ Verdict CardVerifier::verify(ByteView cardCertificateDer, std::chrono::system_cl
     // 3. Revocation: only along a chain whose signatures hold (dates may have failed: a
     //    revoked, expired card is worth reporting as revoked too).
     if (fullChain && pathCode != ReasonCode::untrusted && pathCode != ReasonCode::badSignature)
-        checkRevocations(verdict, revocation, sk_X509_value(chain, 1), sk_X509_value(chain, 2), card->native(), at);
+        checkRevocations(verdict, revocation, sk_X509_value(chain, 1), sk_X509_value(chain, 2),
+                         revocationSerialOf(card->native()), at);
 
     // 4. Card authentication: possession of the 9E private key.
     authenticate(verdict, cardKey, challenge, signature);
     return verdict;
 }
 
+int CardVerifier::pathSeverity(ReasonCode code) {
+    switch (code) {
+    case ReasonCode::untrusted: return 4;
+    case ReasonCode::malformed: return 3;
+    case ReasonCode::badSignature: return 2;
+    case ReasonCode::notYetValid:
+    case ReasonCode::expired: return 1;
+    default: return 0;
+    }
+}
+
+CardVerifier::IssuerPath CardVerifier::issuerPath(X509* issuingCa, std::chrono::system_clock::time_point at) const {
+    const std::time_t when = std::chrono::system_clock::to_time_t(at);
+    for (const VerifiedIssuer& verified : verifiedIssuers_) {
+        if (X509_cmp(verified.issuingCa.native(), issuingCa) != 0) continue;
+        if (validAt(issuingCa, when) && validAt(verified.root.native(), when))
+            return {ReasonCode::ok, {}, verified.root.native()};
+        break;  // a date fails: the full check below names it
+    }
+    X509StoreContextHandle context(X509_STORE_CTX_new());
+    std::vector<PathError> errors;
+    if (!context || X509_STORE_CTX_init(context.get(), trust_.anchors(), issuingCa, nullptr) != 1)
+        throwOpenSslError("X509_STORE_CTX_init");
+    X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(context.get()), when);
+    X509_STORE_CTX_set_app_data(context.get(), &errors);
+    X509_STORE_CTX_set_verify_cb(context.get(), collectPathErrors);
+    const int result = X509_verify_cert(context.get());
+    ERR_clear_error();
+    STACK_OF(X509)* chain = X509_STORE_CTX_get0_chain(context.get());
+    IssuerPath path;
+    // root -> issuing CA, and a root that lets a CA below it issue (pathlen 1, as for cards).
+    const bool fullChain = chain != nullptr && sk_X509_num(chain) == 2;
+    if (fullChain) path.root = sk_X509_value(chain, 1);
+    for (const PathError& error : errors) {
+        const ReasonCode code = classify(error.error);
+        if (pathSeverity(code) > pathSeverity(path.code)) {
+            path.code = code;
+            path.detail = std::string(X509_verify_cert_error_string(error.error)) + " at depth " +
+                          std::to_string(error.depth + 1);  // depth 0 is the credential
+        }
+    }
+    if (path.code == ReasonCode::ok && (result != 1 || !fullChain || X509_get_pathlen(path.root) == 0)) {
+        path.code = ReasonCode::untrusted;
+        path.detail = fullChain ? "path validation failed" : "the issuing CA does not chain to a trusted root";
+    }
+    return path;
+}
+
 void CardVerifier::checkRevocations(Verdict& verdict, const RevocationState& revocation, X509* issuingCa, X509* root,
-                                    X509* card, std::chrono::system_clock::time_point at) const {
+                                    const std::optional<Bytes>& subjectSerial,
+                                    std::chrono::system_clock::time_point at) const {
     const RevocationIndex* arl = revocation.forIssuer(root);
     const RevocationIndex* crl = revocation.forIssuer(issuingCa);
     if (arl != nullptr) verdict.issuerArl = statusOf(*arl, at, maxArlAge_);
     if (crl != nullptr) verdict.cardCrl = statusOf(*crl, at, maxCrlAge_);
-    checkRevocation(verdict, Check::issuerRevocation, arl, issuingCa, at, maxArlAge_, "ARL");
-    checkRevocation(verdict, Check::cardRevocation, crl, card, at, maxCrlAge_, "CRL");
+    checkRevocation(verdict, Check::issuerRevocation, arl, revocationSerialOf(issuingCa), at, maxArlAge_, "ARL");
+    checkRevocation(verdict, Check::cardRevocation, crl, subjectSerial, at, maxCrlAge_, "CRL");
 }
 
 void CardVerifier::authenticate(Verdict& verdict, EVP_PKEY* cardKey, ByteView challenge, ByteView signature) {

@@ -18,6 +18,8 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
+#include <string>
 #include <vector>
 
 namespace fmc::crypto::pki {
@@ -41,6 +43,16 @@ public:
     [[nodiscard]] Verdict verify(ByteView cardCertificateDer, std::chrono::system_clock::time_point at,
                                  const RevocationState& revocation, ByteView challenge, ByteView signature) const;
 
+    // An NFC tag's credential (tag_credential.hpp) read from the tag whose UID is `tagUid`.
+    // The same five checks: certificate (parse, profile), path (the issuing CA whose SKI is
+    // the kid, among the trusted issuing CAs, valid and chaining to the root at `at` by the
+    // rules of a card's path; the credential's nbf/exp; its COSE signature), issuer- and
+    // card-revocation (the ARL; the CA's CRL by the credential's serial), card-authentication
+    // (the UID the tag answered is the credential's; a tag proves nothing more, so a pass is
+    // low assurance). Never throws for bad input. Implemented in tag_verification.cpp.
+    [[nodiscard]] Verdict verifyTag(ByteView credential, ByteView tagUid, std::chrono::system_clock::time_point at,
+                                    const RevocationState& revocation) const;
+
 private:
     // The root's P-384 signature on an issuing CA costs more than all the rest of a tap, and
     // it never changes: it is verified once here, per issuing CA, when the verifier is made.
@@ -55,9 +67,25 @@ private:
     // The verified issuing CA the card chains to cleanly at `at`, or nullptr: take the full path.
     [[nodiscard]] const VerifiedIssuer* fastPath(X509* card, std::chrono::system_clock::time_point at) const;
 
-    // 3. and 4. of the header comment, shared by both paths.
-    void checkRevocations(Verdict& verdict, const RevocationState& revocation, X509* issuingCa, X509* root, X509* card,
-                          std::chrono::system_clock::time_point at) const;
+    // The issuing CA's own path at `at` (issuing CA -> trusted root, a root that allows a CA
+    // below it), for a tag credential the CA signs directly: the upper part of a card's path,
+    // judged by the same rules (verifiedIssuers_ first, X509_verify_cert otherwise).
+    struct IssuerPath {
+        ReasonCode code = ReasonCode::ok;
+        std::string detail;
+        X509* root = nullptr;  // set when the chain was built
+    };
+    [[nodiscard]] IssuerPath issuerPath(X509* issuingCa, std::chrono::system_clock::time_point at) const;
+
+    // The most telling path code wins: a broken chain says more than a broken signature,
+    // which says more than a date.
+    [[nodiscard]] static int pathSeverity(ReasonCode code);
+
+    // 3. of the header comment, shared by both paths and by tags: the issuing CA against the
+    // root's ARL, and `subjectSerial` (a card certificate's or a tag credential's serial, the
+    // big-endian magnitude; nullopt for a negative one, reported malformed) against the CA's CRL.
+    void checkRevocations(Verdict& verdict, const RevocationState& revocation, X509* issuingCa, X509* root,
+                          const std::optional<Bytes>& subjectSerial, std::chrono::system_clock::time_point at) const;
     static void authenticate(Verdict& verdict, EVP_PKEY* cardKey, ByteView challenge, ByteView signature);
 
     const TrustStore& trust_;

@@ -121,6 +121,29 @@ Certificate CertificateAuthority::issueCardCertificate(const CardCertificateRequ
     return Certificate::adopt(certificate.release());
 }
 
+Bytes CertificateAuthority::issueTagCredential(const TagCredentialRequest& request) const {
+    if (keys_->publicKey().curve() != Curve::p256)
+        throw CertificateProfileError("tag credentials are ES256: the issuing CA needs a P-256 key");
+    requireInside(certificate_, request.notBefore, request.notAfter);
+    TagCredential credential{request.serialNumber.empty() ? newSerialNumber() : request.serialNumber,
+                             request.credentialUuid,
+                             request.tagUid,
+                             certificate_.subjectKeyIdentifier(),
+                             tagIssuerName(certificate_),
+                             request.entitlements,
+                             request.preferredLanguage,
+                             std::chrono::time_point_cast<std::chrono::seconds>(request.notBefore),
+                             std::chrono::time_point_cast<std::chrono::seconds>(request.notAfter),
+                             {},
+                             {}};
+    const auto issuedAt =
+        request.issuedAt == std::chrono::system_clock::time_point{} ? std::chrono::system_clock::now() : request.issuedAt;
+    credential.issuedAt = std::chrono::time_point_cast<std::chrono::seconds>(issuedAt);
+    if (credential.issuerKeyId.empty()) throw CertificateProfileError("the CA certificate has no subject key identifier");
+    credential.signature = coseSignatureFromDer(keys_->signData(credential.toBeSigned()));
+    return credential.encode();
+}
+
 RevocationList CertificateAuthority::issueRevocationList(const RevocationListRequest& request) const {
     if (request.nextUpdate <= request.thisUpdate) throw CertificateProfileError("CRL nextUpdate must follow thisUpdate");
     if (request.baseCrlNumber && *request.baseCrlNumber >= request.crlNumber)

@@ -8,6 +8,7 @@
 #include "crypto/pki/certificate.hpp"
 #include "crypto/pki/key_store.hpp"
 #include "crypto/pki/revocation_list.hpp"
+#include "crypto/pki/tag_credential.hpp"
 
 #include <chrono>
 #include <memory>
@@ -39,6 +40,12 @@ public:
 
     // A card certificate per CardCertificateProfile; same validity rule.
     [[nodiscard]] Certificate issueCardCertificate(const CardCertificateRequest& request) const;
+
+    // An NFC tag credential (tag_credential.hpp), the COSE_Sign1 bytes: iss = this CA's CN,
+    // kid = its SKI, cti = the request's serial (or a new one) from the same space as card
+    // certificates, so this CA's CRL revokes it like a card. ES256 only: this CA's key must
+    // be P-256. Same validity rule as a card certificate. Throws CertificateProfileError.
+    [[nodiscard]] Bytes issueTagCredential(const TagCredentialRequest& request) const;
 
     // A v2 CRL (RFC 5280 §5) with CRL number, AKI and per-entry reason codes. From the root
     // this is the ARL listing revoked issuing CAs. Throws CertificateProfileError when

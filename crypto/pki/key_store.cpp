@@ -5,6 +5,8 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include <memory>
+
 namespace fmc::crypto::pki {
 
 namespace {
@@ -22,6 +24,23 @@ void KeyStore::signCertificate(X509* certificate) const {
 void KeyStore::signRevocationList(X509_CRL* crl) const {
     EVP_PKEY* key = signingKey();
     if (X509_CRL_sign(crl, key, digestFor(key)) <= 0) throwOpenSslError("signing a CRL");
+}
+
+Bytes KeyStore::signData(ByteView data) const {
+    EVP_PKEY* key = signingKey();
+    const EVP_MD* digest = digestFor(key);
+    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+    // EVP_DigestSign* hashes and signs through the key's own method, so an engine (PKCS#11
+    // token) key signs on the token exactly as in X509_sign.
+    std::size_t length = 0;
+    if (!context || EVP_DigestSignInit(context.get(), nullptr, digest, nullptr, key) != 1 ||
+        EVP_DigestSignUpdate(context.get(), data.data(), data.size()) != 1 ||
+        EVP_DigestSignFinal(context.get(), nullptr, &length) != 1)
+        throwOpenSslError("signing data");
+    Bytes signature(length);
+    if (EVP_DigestSignFinal(context.get(), signature.data(), &length) != 1) throwOpenSslError("signing data");
+    signature.resize(length);
+    return signature;
 }
 
 } // namespace fmc::crypto::pki

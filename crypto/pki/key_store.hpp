@@ -24,6 +24,10 @@ public:
     // Sets the signature algorithm fields and the signature; throws CryptoError on failure.
     void signCertificate(X509* certificate) const;
     void signRevocationList(X509_CRL* crl) const;
+    // The same signature over arbitrary bytes (hashed here), as a DER ECDSA-Sig-Value: for
+    // what is neither a certificate nor a CRL, such as a tag credential's COSE Sig_structure.
+    // Goes through signingKey(), so a token key signs on the token.
+    [[nodiscard]] Bytes signData(ByteView data) const;
 
 protected:
     // CMS signing (CertificateAuthority::signCms) needs the handle itself: CMS_sign takes an

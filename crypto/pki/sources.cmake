@@ -7,6 +7,7 @@ target_sources(fmc_crypto PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/card_certificate_profile.cpp
   ${CMAKE_CURRENT_LIST_DIR}/card_uuid.cpp
   ${CMAKE_CURRENT_LIST_DIR}/card_verifier.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/cbor_codec.cpp
   ${CMAKE_CURRENT_LIST_DIR}/certificate.cpp
   ${CMAKE_CURRENT_LIST_DIR}/certificate_authority.cpp
   ${CMAKE_CURRENT_LIST_DIR}/crl_delta.cpp
@@ -24,6 +25,8 @@ target_sources(fmc_crypto PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/revocation_state.cpp
   ${CMAKE_CURRENT_LIST_DIR}/serial_number.cpp
   ${CMAKE_CURRENT_LIST_DIR}/station_secret.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/tag_credential.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/tag_verification.cpp
   ${CMAKE_CURRENT_LIST_DIR}/trust_store.cpp
   ${CMAKE_CURRENT_LIST_DIR}/verdict.cpp
   ${CMAKE_CURRENT_LIST_DIR}/x509_extensions.cpp
@@ -32,9 +35,13 @@ target_sources(fmc_crypto PRIVATE
 # The signed CRL index (crl_index.cpp) is JSON.
 target_link_libraries(fmc_crypto PRIVATE nlohmann_json::nlohmann_json)
 
+# The NFC tag credential (tag_credential.cpp) is CBOR / COSE, through libcbor (cbor_codec.cpp).
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(CBOR REQUIRED IMPORTED_TARGET libcbor)
+target_link_libraries(fmc_crypto PRIVATE PkgConfig::CBOR)
+
 # The PKCS#11 key store: libp11 (its OpenSSL engine signs with the token key) and p11-kit's
 # PKCS#11 header (key generation talks to the module directly; the module is dlopen'ed).
-find_package(PkgConfig REQUIRED)
 pkg_check_modules(P11 REQUIRED IMPORTED_TARGET libp11)
 pkg_check_modules(P11KIT REQUIRED IMPORTED_TARGET p11-kit-1)
 target_link_libraries(fmc_crypto PRIVATE PkgConfig::P11 ${CMAKE_DL_LIBS})

@@ -1,0 +1,112 @@
+// CardVerifier::verifyTag: the offline decision about an NFC tag's credential, with the
+// verifier's trust store, issuing-CA path and revocation logic (card_verifier.cpp).
+#include "crypto/pki/card_verifier.hpp"
+
+#include "crypto/crypto_error.hpp"
+#include "crypto/pki/openssl_handles.hpp"
+#include "crypto/pki/tag_credential.hpp"
+
+#include <openssl/core_names.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+
+#include <algorithm>
+
+namespace fmc::crypto::pki {
+
+namespace {
+
+bool isP256(EVP_PKEY* key) { return curveOfKey(key) == Curve::p256; }
+
+// ES256 (RFC 9053 §2.1): ECDSA P-256 with SHA-256 over the Sig_structure. False for any
+// failure, a key on another curve included; never throws for bad signature bytes.
+bool coseSignatureVerifies(EVP_PKEY* caKey, const TagCredential& credential) {
+    if (!isP256(caKey)) return false;
+    Bytes der;
+    try {
+        der = derSignatureFromCose(credential.signature);
+    } catch (const CryptoError&) {
+        return false;
+    }
+    const Bytes signedBytes = credential.toBeSigned();
+    OpenSslHandle<EVP_MD_CTX, EVP_MD_CTX_free> context(EVP_MD_CTX_new());
+    const bool verifies = context && EVP_DigestVerifyInit(context.get(), nullptr, EVP_sha256(), nullptr, caKey) == 1 &&
+                          EVP_DigestVerify(context.get(), der.data(), der.size(), signedBytes.data(), signedBytes.size()) == 1;
+    ERR_clear_error();
+    return verifies;
+}
+
+CardIdentity identityOf(const TagCredential& credential) {
+    CardIdentity identity;
+    identity.cardNumber = toHex(credential.serialNumber);
+    identity.cardUuid = credential.credentialUuid;
+    identity.serialNumber = credential.serialNumber;
+    identity.attributes.entitlements = credential.entitlements;
+    identity.attributes.preferredLanguage = credential.preferredLanguage;
+    identity.notAfter = credential.notAfter;
+    return identity;
+}
+
+} // namespace
+
+Verdict CardVerifier::verifyTag(ByteView credential, ByteView tagUid, std::chrono::system_clock::time_point at,
+                                const RevocationState& revocation) const {
+    Verdict verdict;
+
+    // 1. The credential and its profile (the signature comes with the path, as for a card).
+    std::optional<TagCredential> tag;
+    try {
+        tag = TagCredential::parse(credential);
+        verdict.card = identityOf(*tag);
+        verdict.add(Check::certificate, ReasonCode::ok);
+    } catch (const CryptoError& error) {
+        ERR_clear_error();
+        verdict.card.reset();
+        verdict.add(Check::certificate, ReasonCode::malformed, error.what());
+        return verdict;
+    }
+
+    // 2. The path: the issuing CA named by kid, its own chain at `at`, then what the CA
+    //    vouches for in the credential itself.
+    const Certificate* issuer = nullptr;
+    for (const Certificate& candidate : trust_.issuingCas())
+        if (candidate.subjectKeyIdentifier() == tag->issuerKeyId) issuer = &candidate;
+    X509* root = nullptr;
+    ReasonCode pathCode = ReasonCode::ok;
+    std::string pathDetail;
+    const auto worsen = [&](ReasonCode code, std::string detail) {
+        if (pathSeverity(code) <= pathSeverity(pathCode)) return;
+        pathCode = code;
+        pathDetail = std::move(detail);
+    };
+    if (issuer == nullptr) {
+        worsen(ReasonCode::untrusted, "no trusted issuing CA has key id " + toHex(tag->issuerKeyId));
+    } else {
+        IssuerPath caPath = issuerPath(issuer->native(), at);
+        root = caPath.root;
+        worsen(caPath.code, std::move(caPath.detail));
+        if (tagIssuerName(*issuer) != tag->issuerName)
+            worsen(ReasonCode::untrusted, "the credential names issuer '" + tag->issuerName + "', but its key id is " +
+                                              issuer->subject() + "'s");
+        if (at < tag->notBefore) worsen(ReasonCode::notYetValid, "the credential is not valid yet (nbf)");
+        if (at >= tag->notAfter) worsen(ReasonCode::expired, "the credential has expired (exp)");
+        if (!coseSignatureVerifies(X509_get0_pubkey(issuer->native()), *tag))
+            worsen(ReasonCode::badSignature, "the credential's signature does not verify with " + issuer->subject());
+    }
+    verdict.add(Check::path, pathCode, pathDetail);
+
+    // 3. Revocation: only along a chain whose signatures hold, as for a card. The credential's
+    //    serial is in the CA's certificate serial space, so its CRL lists tags like cards.
+    if (issuer != nullptr && root != nullptr && pathCode != ReasonCode::untrusted && pathCode != ReasonCode::badSignature)
+        checkRevocations(verdict, revocation, issuer->native(), root, tag->serialNumber, at);
+
+    // 4. The tag: the UID it answered must be the one the credential was written for.
+    if (std::equal(tagUid.begin(), tagUid.end(), tag->tagUid.begin(), tag->tagUid.end()))
+        verdict.add(Check::cardAuthentication, ReasonCode::ok);
+    else
+        verdict.add(Check::cardAuthentication, ReasonCode::cardAuthFailed,
+                    "the tag's UID is not the one the credential was issued to: a copy");
+    return verdict;
+}
+
+} // namespace fmc::crypto::pki
