@@ -43,7 +43,15 @@ constexpr std::array<std::pair<IssuanceOutcome, std::string_view>, 3> kOutcomes{
     {IssuanceOutcome::rolledBack, "rolled_back"},
 }};
 
+constexpr std::array<std::pair<FormFactor, std::string_view>, 2> kFormFactors{{
+    {FormFactor::piv, "piv"},
+    {FormFactor::ntag, "ntag"},
+}};
+
 } // namespace
+
+std::string_view formFactorName(FormFactor formFactor) { return nameOf(kFormFactors, formFactor); }
+FormFactor formFactorFromName(std::string_view name) { return valueOf(kFormFactors, name, "form factor"); }
 
 std::string_view cardStatusName(CardStatus status) { return nameOf(kCardStatuses, status); }
 CardStatus cardStatusFromName(std::string_view name) { return valueOf(kCardStatuses, name, "card status"); }

@@ -50,6 +50,12 @@ enum class CardStatus { active, suspended, revoked, interrupted };
 // Throws std::invalid_argument for a name that is not a stored status.
 [[nodiscard]] CardStatus cardStatusFromName(std::string_view name);
 
+// What carries the credential: a PIV card (a certificate for a key on the card) or an NFC
+// tag (a signed credential bound to the tag's UID: lower assurance, it can be copied).
+enum class FormFactor { piv, ntag };
+[[nodiscard]] std::string_view formFactorName(FormFactor formFactor);
+[[nodiscard]] FormFactor formFactorFromName(std::string_view name);
+
 // A certificate signed for a card, as recorded when issuance signs it. It starts as
 // `interrupted` and becomes `active` only when the station has read everything back.
 struct NewCard {
@@ -60,8 +66,10 @@ struct NewCard {
     std::string issuerName;    // the issuing CA's distinguished name, for display
     Timestamp notBefore{};
     Timestamp notAfter{};
-    Bytes certificateDer;
+    Bytes certificateDer;      // a tag: the signed credential (COSE_Sign1) as written to it
     std::string certificatePem;
+    FormFactor formFactor = FormFactor::piv;
+    std::string tagUid;        // upper-case hex; set for a tag only
 };
 
 struct Card {
@@ -83,6 +91,7 @@ struct CardFilter {
     std::optional<std::int64_t> merchantId;
     std::optional<CardStatus> status;
     std::string cardUuid;  // empty: any
+    std::string tagUid;    // upper-case hex; empty: any
 };
 
 enum class StepState { started, done, failed };

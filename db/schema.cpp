@@ -153,11 +153,30 @@ WHEN NEW.entry_count <> OLD.entry_count + 1
 BEGIN SELECT RAISE(ABORT, 'the audit head only moves forward one entry at a time'); END;
 )sql";
 
+// Issue 9: NFC tags. A tag credential shares the card table (and so the serial space, the
+// lifecycle and the CRLs) with PIV cards; what differs is the form factor and the tag UID the
+// credential is bound to. ADD COLUMN keeps every existing row (all 'piv', no UID).
+constexpr const char* kVersion2 = R"sql(
+ALTER TABLE card ADD COLUMN form_factor TEXT NOT NULL DEFAULT 'piv'
+  CHECK(form_factor IN ('piv', 'ntag'));
+ALTER TABLE card ADD COLUMN tag_uid TEXT
+  CHECK(tag_uid IS NULL OR (length(tag_uid) IN (8, 14, 20) AND tag_uid NOT GLOB '*[^0-9A-F]*'));
+CREATE TRIGGER card_tag_uid_matches_form BEFORE INSERT ON card
+WHEN (NEW.form_factor = 'ntag') <> (NEW.tag_uid IS NOT NULL)
+BEGIN SELECT RAISE(ABORT, 'a tag credential needs its tag UID, and only a tag has one'); END;
+CREATE TRIGGER card_tag_fixed BEFORE UPDATE OF form_factor, tag_uid ON card
+BEGIN SELECT RAISE(ABORT, 'a card''s form factor and tag UID cannot change'); END;
+-- One tag carries at most one live credential.
+CREATE UNIQUE INDEX card_tag_uid_live ON card(tag_uid)
+  WHERE tag_uid IS NOT NULL AND status IN ('active', 'suspended');
+)sql";
+
 } // namespace
 
 const std::vector<Migration>& registryMigrations() {
     static const std::vector<Migration> migrations{
         {1, kVersion1},
+        {2, kVersion2},
     };
     return migrations;
 }

@@ -15,7 +15,8 @@ namespace {
 
 constexpr std::string_view kCardColumns =
     "SELECT serial, card_uuid, merchant_id, issuer_id, issuer_name, status, not_before, not_after,"
-    " certificate_der, certificate_pem, revocation_reason, revoked_at, created_at, updated_at FROM card";
+    " certificate_der, certificate_pem, revocation_reason, revoked_at, created_at, updated_at,"
+    " form_factor, tag_uid FROM card";
 
 // A registry that draws this many colliding serials in a row has a broken random source.
 constexpr int kSerialAttempts = 16;
@@ -36,6 +37,8 @@ Card readCard(const Statement& row) {
     if (!row.columnIsNull(12)) card.revokedAt = fromUnixSeconds(row.columnInt(12));
     card.createdAt = fromUnixSeconds(row.columnInt(13));
     card.updatedAt = fromUnixSeconds(row.columnInt(14));
+    card.certificate.formFactor = formFactorFromName(row.columnText(15));
+    card.certificate.tagUid = row.columnText(16);
     return card;
 }
 
@@ -46,6 +49,8 @@ void checkNewCard(const NewCard& card) {
     if (card.certificateDer.empty()) throw InvalidRecordError("card " + card.serial + " has no certificate");
     if (card.notAfter <= card.notBefore)
         throw InvalidRecordError("card " + card.serial + " expires before it becomes valid");
+    if ((card.formFactor == FormFactor::ntag) != !card.tagUid.empty())
+        throw InvalidRecordError("card " + card.serial + ": a tag credential needs its tag UID, and only a tag has one");
 }
 
 // The card lifecycle: what each stored status may become through setCardStatus.
@@ -112,8 +117,8 @@ Card SqliteRegistry::addCard(const NewCard& card, const Operator& by) {
             throw NotFoundError("no merchant with id " + std::to_string(card.merchantId));
         const std::int64_t at = toUnixSeconds(now());
         db_.prepare("INSERT INTO card(serial, card_uuid, merchant_id, issuer_id, issuer_name, status,"
-                    " not_before, not_after, certificate_der, certificate_pem, created_at, updated_at)"
-                    " VALUES(?, ?, ?, ?, ?, 'interrupted', ?, ?, ?, ?, ?, ?)")
+                    " not_before, not_after, certificate_der, certificate_pem, created_at, updated_at, form_factor, tag_uid)"
+                    " VALUES(?, ?, ?, ?, ?, 'interrupted', ?, ?, ?, ?, ?, ?, ?, ?)")
             .bind(1, card.serial)
             .bind(2, card.cardUuid)
             .bind(3, card.merchantId)
@@ -125,12 +130,18 @@ Card SqliteRegistry::addCard(const NewCard& card, const Operator& by) {
             .bind(9, card.certificatePem)
             .bind(10, at)
             .bind(11, at)
+            .bind(12, formFactorName(card.formFactor))
+            .bindOptionalText(13, card.tagUid)
             .step();
         db_.prepare("UPDATE allocated_serial SET used_by_card = 1 WHERE serial = ?").bind(1, card.serial).step();
-        const nlohmann::json details{{"merchant", card.merchantId},
-                                     {"card_uuid", card.cardUuid},
-                                     {"issuer", card.issuerId},
-                                     {"not_after", toUnixSeconds(card.notAfter)}};
+        nlohmann::json details{{"merchant", card.merchantId},
+                               {"card_uuid", card.cardUuid},
+                               {"issuer", card.issuerId},
+                               {"not_after", toUnixSeconds(card.notAfter)}};
+        if (card.formFactor == FormFactor::ntag) {
+            details["form_factor"] = formFactorName(card.formFactor);
+            details["tag_uid"] = card.tagUid;
+        }
         appendAudit(by, "card.add", card.serial, details.dump());
         added = requireCard(card.serial);
     });
@@ -156,6 +167,14 @@ Card SqliteRegistry::setCardStatus(std::string_view serial, CardStatus status, c
         if (live.step())
             throw DuplicateError("card UUID " + card.certificate.cardUuid + " already carries live card " +
                                  live.columnText(1) + "; revoke it first");
+        if (!card.certificate.tagUid.empty()) {
+            Statement liveOnTag = db_.prepare("SELECT serial FROM card WHERE tag_uid = ? AND serial <> ?"
+                                              " AND status IN ('active', 'suspended')");
+            liveOnTag.bind(1, card.certificate.tagUid).bind(2, card.serial());
+            if (liveOnTag.step())
+                throw DuplicateError("tag " + card.certificate.tagUid + " already carries live credential " +
+                                     liveOnTag.columnText(1) + "; revoke it first");
+        }
         db_.prepare("UPDATE card SET status = ?, updated_at = ? WHERE serial = ?")
             .bind(1, cardStatusName(status))
             .bind(2, toUnixSeconds(now()))
@@ -232,10 +251,12 @@ std::vector<Card> SqliteRegistry::listCards(const CardFilter& filter) {
     // text serves every filter.
     Statement query = db_.prepare(std::string(kCardColumns) +
                                   " WHERE (?1 IS NULL OR merchant_id = ?1) AND (?2 IS NULL OR status = ?2)"
-                                  " AND (?3 IS NULL OR card_uuid = ?3) ORDER BY created_at, serial");
+                                  " AND (?3 IS NULL OR card_uuid = ?3) AND (?4 IS NULL OR tag_uid = ?4)"
+                                  " ORDER BY created_at, serial");
     if (filter.merchantId) query.bind(1, *filter.merchantId); else query.bindNull(1);
     if (filter.status) query.bind(2, cardStatusName(*filter.status)); else query.bindNull(2);
     query.bindOptionalText(3, filter.cardUuid);
+    query.bindOptionalText(4, filter.tagUid);
     std::vector<Card> cards;
     while (query.step()) cards.push_back(readCard(query));
     return cards;

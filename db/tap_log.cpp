@@ -41,9 +41,16 @@ CREATE TABLE tap(
 CREATE INDEX tap_by_time ON tap(at);
 )sql";
 
+// Issue 9: how much a decision can be trusted. "high": a PIV card proved it holds its key;
+// "low": an NFC tag, whose credential can be copied. NULL when no credential was judged.
+constexpr std::string_view kTapLogVersion2 = R"sql(
+ALTER TABLE tap ADD COLUMN assurance TEXT CHECK(assurance IS NULL OR assurance IN ('high', 'low'));
+)sql";
+
 const std::vector<Migration>& tapLogMigrations() {
     static const std::vector<Migration> migrations{
         {1, kTapLogVersion1},
+        {2, kTapLogVersion2},
     };
     return migrations;
 }
@@ -69,9 +76,11 @@ void validate(const TapRecord& tap) {
     if (!tap.cardInterface.empty() && tap.cardInterface != "contact" && tap.cardInterface != "contactless")
         throw InvalidRecordError("a tap's card interface must be \"contact\", \"contactless\" or empty");
     if (tap.elapsedMs < 0) throw InvalidRecordError("a tap's elapsed time cannot be negative");
+    if (!tap.assurance.empty() && tap.assurance != "high" && tap.assurance != "low")
+        throw InvalidRecordError("a tap's assurance must be \"high\", \"low\" or empty");
 }
 
-// Columns: at, serial, service, decision, reason, interface, elapsed_ms.
+// Columns: at, serial, service, decision, reason, interface, elapsed_ms, assurance.
 TapRecord readTap(const Statement& row) {
     TapRecord tap;
     tap.at = fromUnixSeconds(row.columnInt(1));
@@ -81,6 +90,7 @@ TapRecord readTap(const Statement& row) {
     tap.reason = row.columnText(5);
     tap.cardInterface = row.columnText(6);
     tap.elapsedMs = row.columnInt(7);
+    tap.assurance = row.columnText(8);
     return tap;
 }
 
@@ -94,19 +104,24 @@ TapLog::TapLog(const std::filesystem::path& file, std::chrono::milliseconds busy
     // on an SD card, far inside the 50 ms a tap may take; losing a tap's log line is
     // acceptable, delaying the gate is not. (The registry keeps FULL: it records issuance.)
     db_.execute("PRAGMA synchronous=NORMAL");
+    const auto requireTapLog = [&] {
+        Statement identity = db_.prepare("PRAGMA application_id");
+        identity.step();
+        if (identity.columnInt(1) != kTapLogApplicationId)
+            throw DatabaseError(file.string() + " is not a terminal tap log", SQLITE_MISMATCH);
+    };
+    // A file with a schema must be a tap log before any later migration touches it.
+    if (db_.schemaVersion() > 0) requireTapLog();
     db_.migrate(tapLogMigrations());
-    Statement identity = db_.prepare("PRAGMA application_id");
-    identity.step();
-    if (identity.columnInt(1) != kTapLogApplicationId)
-        throw DatabaseError(file.string() + " is not a terminal tap log", SQLITE_MISMATCH);
+    requireTapLog();
 }
 
 void TapLog::record(const TapRecord& tap) {
     validate(tap);
     // Prepared per tap rather than kept: Statement has no reset, preparing this INSERT costs
     // microseconds, and autocommit makes each tap durable on its own.
-    db_.prepare("INSERT INTO tap(at, serial, service, decision, reason, interface, elapsed_ms)"
-                " VALUES(?, ?, ?, ?, ?, ?, ?)")
+    db_.prepare("INSERT INTO tap(at, serial, service, decision, reason, interface, elapsed_ms, assurance)"
+                " VALUES(?, ?, ?, ?, ?, ?, ?, ?)")
         .bind(1, toUnixSeconds(tap.at))
         .bindOptionalText(2, tap.serial)
         .bind(3, tap.service)
@@ -114,6 +129,7 @@ void TapLog::record(const TapRecord& tap) {
         .bind(5, tap.reason)
         .bindOptionalText(6, tap.cardInterface)
         .bind(7, tap.elapsedMs)
+        .bindOptionalText(8, tap.assurance)
         .step();
 }
 
@@ -124,7 +140,7 @@ std::size_t TapLog::purgeOlderThan(Timestamp cutoff) {
 
 void TapLog::forEachSince(std::optional<Timestamp> from, const std::function<void(const TapRecord&)>& visit) {
     Statement query = db_.prepare(
-        "SELECT at, serial, service, decision, reason, interface, elapsed_ms FROM tap"
+        "SELECT at, serial, service, decision, reason, interface, elapsed_ms, assurance FROM tap"
         " WHERE at >= ? ORDER BY at, id");
     query.bind(1, from ? toUnixSeconds(*from) : std::numeric_limits<std::int64_t>::min());
     while (query.step()) visit(readTap(query));
@@ -142,7 +158,7 @@ void TapLog::exportJsonLines(std::optional<Timestamp> from, std::ostream& out) {
         const nlohmann::ordered_json line{{"time", formatUtc(tap.at)},   {"serial", tap.serial},
                                           {"service", tap.service},      {"decision", tap.decision},
                                           {"reason", tap.reason},        {"interface", tap.cardInterface},
-                                          {"elapsed_ms", tap.elapsedMs}};
+                                          {"elapsed_ms", tap.elapsedMs}, {"assurance", tap.assurance}};
         out << line.dump() << '\n';
     });
     out.flush();

@@ -28,6 +28,7 @@ struct TapRecord {
     std::string reason;         // "ok", "not-entitled", "revoked", ...: 1-40 characters of a-z -
     std::string cardInterface;  // "contact" | "contactless" | "" (unknown)
     std::int64_t elapsedMs = 0;
+    std::string assurance;      // "high" (PIV card) | "low" (NFC tag) | "" (no credential judged)
 
     friend bool operator==(const TapRecord&, const TapRecord&) = default;
 };

@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <iomanip>
 #include <iostream>
 
 namespace fmc::issuance {
@@ -78,29 +77,6 @@ void addPersonalizationOptions(po::options_description& options) {
         ("pin-stdin", "read the holder's PIN from stdin (default: generate one and show it once)");
 }
 
-void printRecoveries(std::ostream& out, const std::vector<RecoveryReport>& reports) {
-    for (const RecoveryReport& report : reports) {
-        out << "Rolled back interrupted issuance #" << report.issuanceId << " (serial " << report.serial
-            << ", merchant " << report.merchantId << ", last step '"
-            << (report.lastStep.empty() ? "none" : report.lastStep) << "'): serial " << report.serial
-            << " revoked (superseded) and listed in the next CRL";
-        if (report.supersededSerial) out << "; the renewed card " << *report.supersededSerial << " too";
-        out << ". The card can be issued again.\n";
-    }
-}
-
-nlohmann::json recoveriesJson(const std::vector<RecoveryReport>& reports) {
-    nlohmann::json list = nlohmann::json::array();
-    for (const RecoveryReport& report : reports)
-        list.push_back({{"issuance", report.issuanceId},
-                        {"serial", report.serial},
-                        {"merchant", report.merchantId},
-                        {"last_step", report.lastStep},
-                        {"certificate_recorded", report.certificateRecorded},
-                        {"superseded", report.supersededSerial ? nlohmann::json(*report.supersededSerial) : nlohmann::json()}});
-    return list;
-}
-
 // Runs an issuance with its progress shown: on stdout as text, on stderr beside --json.
 int personalize(Station& station, IssueRequest request, const po::variables_map& values, std::ostream& out) {
     const db::Operator by = operatorOf(values);
@@ -113,15 +89,7 @@ int personalize(Station& station, IssueRequest request, const po::variables_map&
     }
     if (values.count("pin-stdin")) request.holderPin = readHolderPin(std::cerr);
     bool stepOpen = false;  // a step's line is started and waits for its outcome
-    const StepListener listener = [&](const StepEvent& event) {
-        stepOpen = !event.finished;
-        if (!event.finished) {
-            progress << "  [" << std::setw(2) << event.number << "/" << event.total << "] " << stepDescription(event.step)
-                     << " ..." << std::flush;
-        } else {
-            progress << " done (" << event.elapsed.count() << " ms)\n" << std::flush;
-        }
-    };
+    const StepListener listener = stepProgress(progress, stepOpen, stepDescription);
     std::vector<RecoveryReport> recovered;
     IssueResult result;
     try {

@@ -1,4 +1,5 @@
 #include "issuance/card_issuance.hpp"
+#include "issuance/issuance_steps.hpp"
 
 #include "card/piv/merchant_card.hpp"
 #include "crypto/digest.hpp"
@@ -12,9 +13,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include <csignal>
-#include <cstdlib>
-#include <iterator>
 
 namespace fmc::issuance {
 
@@ -23,15 +21,8 @@ using Clock = std::chrono::system_clock;
 
 namespace {
 
-constexpr int kStepCount = static_cast<int>(std::size(kIssuanceSteps));
-constexpr std::string_view kRenewsPrefix = "renews ";
-// A never-activated certificate is not "lost" or "stolen": it was replaced by the retry.
-constexpr std::string_view kRollbackReason = "superseded";
-
-void crashIfAsked(std::string_view step) {
-    const char* target = std::getenv(faultKillAfterEnvironmentVariable);
-    if (target && step == target) std::raise(SIGKILL);
-}
+using detail::crashIfAsked;
+using detail::kRenewsPrefix;
 
 std::string expirationDate(Clock::time_point notAfter) {
     const auto day = std::chrono::year_month_day(std::chrono::floor<std::chrono::days>(notAfter));
@@ -56,92 +47,6 @@ SecretBytes generatePin() {
     return pin;
 }
 
-// Walks the steps: tells the listener, runs the work, offers the crash point, records it.
-class StepRecorder {
-public:
-    StepRecorder(db::Registry& registry, std::int64_t issuanceId, const db::Operator& by, const StepListener& listener)
-        : registry_(registry), issuanceId_(issuanceId), by_(by), listener_(listener) {}
-
-    template <typename Work>
-    void run(int index, Work&& work, const std::string& detail = {}) {
-        const std::string_view step = kIssuanceSteps[index];
-        if (listener_) listener_(StepEvent{index + 1, kStepCount, step, false, {}});
-        const auto started = std::chrono::steady_clock::now();
-        work();
-        crashIfAsked(step);
-        if (index != kStepCount - 1)  // activation records itself with the status change
-            registry_.recordIssuanceStep(issuanceId_, step, db::StepState::done, detail, by_);
-        lastDone_ = step;
-        const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
-            std::chrono::steady_clock::now() - started);
-        if (listener_) listener_(StepEvent{index + 1, kStepCount, step, true, elapsed});
-    }
-
-    [[nodiscard]] std::string_view lastDone() const { return lastDone_; }
-
-private:
-    db::Registry& registry_;
-    std::int64_t issuanceId_;
-    const db::Operator& by_;
-    const StepListener& listener_;
-    std::string_view lastDone_;
-};
-
-std::optional<std::string> renewedSerial(const db::Issuance& issuance) {
-    for (const db::IssuanceStep& step : issuance.steps)
-        if (step.step == kIssuanceSteps[0] && step.detail.starts_with(kRenewsPrefix))
-            return step.detail.substr(kRenewsPrefix.size());
-    return std::nullopt;
-}
-
-bool reached(const db::Issuance& issuance, std::string_view step) {
-    for (const db::IssuanceStep& recorded : issuance.steps)
-        if (recorded.step == step && recorded.state == db::StepState::done) return true;
-    return false;
-}
-
-// Revokes what the issuance created, and a renewal's old card once its key was replaced.
-RecoveryReport rollBack(db::Registry& registry, const db::Issuance& issuance, const std::string& why,
-                        const db::Operator& by) {
-    RecoveryReport report;
-    report.issuanceId = issuance.id;
-    report.serial = issuance.serial;
-    report.merchantId = issuance.merchantId;
-    for (const db::IssuanceStep& step : issuance.steps)
-        if (step.state == db::StepState::done) report.lastStep = step.step;
-    registry.atomically([&] {
-        if (const std::optional<db::Card> card = registry.findCard(issuance.serial)) {
-            report.certificateRecorded = true;
-            if (card->status != db::CardStatus::revoked) registry.revokeCard(issuance.serial, kRollbackReason, by);
-        } else {
-            try {
-                registry.revokeUnusedSerial(issuance.serial, kRollbackReason, by);
-            } catch (const db::DuplicateError&) {  // listed by an earlier, interrupted repair
-            }
-        }
-        // The old key of a renewed card is gone once a new one was generated in its slot.
-        const std::optional<std::string> renewed = renewedSerial(issuance);
-        if (renewed && reached(issuance, kIssuanceSteps[1])) {
-            const std::optional<db::Card> old = registry.findCard(*renewed);
-            if (old && old->status != db::CardStatus::revoked) {
-                registry.revokeCard(*renewed, kRollbackReason, by);
-                report.supersededSerial = renewed;
-            }
-        }
-        registry.recordIssuanceStep(issuance.id, "rolled-back", db::StepState::failed, why, by);
-        registry.finishIssuance(issuance.id, db::IssuanceOutcome::rolledBack, by);
-    });
-    return report;
-}
-
-std::vector<RecoveryReport> recoverLocked(Station& station, const db::Operator& by) {
-    std::vector<RecoveryReport> reports;
-    db::Registry& registry = station.registry();
-    for (const db::Issuance& issuance : registry.unfinishedIssuances())
-        reports.push_back(rollBack(registry, issuance, "interrupted; rolled back by the next run", by));
-    return reports;
-}
-
 // Decides whether the station may personalize this card, and under which card UUID; throws
 // CardRefusedError if not. Leaves the card authenticated with the management key that works.
 //
@@ -155,7 +60,7 @@ Uuid admitCard(Station& station, PivPersonalization& piv, const IssueRequest& re
     const std::optional<Uuid> uuid = piv.cardUuid();
     std::optional<db::Card> known;
     if (uuid) {
-        const std::vector<db::Card> cards = registry.listCards(db::CardFilter{{}, {}, uuidToString(*uuid)});
+        const std::vector<db::Card> cards = registry.listCards(db::CardFilter{{}, {}, uuidToString(*uuid), {}});
         if (!cards.empty()) known = cards.back();
     }
     if (request.renews && (!known || known->serial() != *request.renews))
@@ -182,27 +87,18 @@ Uuid admitCard(Station& station, PivPersonalization& piv, const IssueRequest& re
 
 std::vector<RecoveryReport> recoverInterruptedIssuances(Station& station, const db::Operator& by) {
     const StationLock lock(Station::lockPath(station.home()));
-    return recoverLocked(station, by);
+    return detail::recoverLocked(station, by);
 }
 
 IssueResult issueCard(Station& station, const IssueRequest& request, const db::Operator& by,
                       const StepListener& listener, std::vector<RecoveryReport>& recovered) {
     const StationLock lock(Station::lockPath(station.home()));
-    recovered = recoverLocked(station, by);
+    recovered = detail::recoverLocked(station, by);
     db::Registry& registry = station.registry();
-    const std::optional<db::Merchant> merchant = registry.findMerchant(request.merchantId);
-    if (!merchant) throw db::NotFoundError("no merchant " + std::to_string(request.merchantId));
-    if (merchant->details.entitlements.empty())
-        throw StationError("merchant " + std::to_string(merchant->id) + " has no entitlements: add some first");
-
-    const int days = request.days > 0 ? request.days : station.config().defaultCardDays;
-    const Clock::time_point now = Clock::now();
-    // An hour of slack for terminals whose clocks run a little slow.
-    const Clock::time_point notBefore = std::max<Clock::time_point>(now - std::chrono::hours(1),
-                                                 station.issuingCertificate().notBefore());
-    const Clock::time_point notAfter = std::chrono::floor<std::chrono::seconds>(now) + std::chrono::hours(24) * days;
-    if (notAfter > station.issuingCertificate().notAfter())
-        throw StationError("--days " + std::to_string(days) + " reaches past the issuing CA's own validity");
+    const detail::IssuanceTerms terms = detail::issuanceTerms(station, request.merchantId, request.days);
+    const db::Merchant* merchant = &terms.merchant;
+    const Clock::time_point notBefore = terms.notBefore;
+    const Clock::time_point notAfter = terms.notAfter;
 
     // Everything that can fail for want of a passphrase, PIN or card is checked before the
     // registry or the card changes.
@@ -228,7 +124,7 @@ IssueResult issueCard(Station& station, const IssueRequest& request, const db::O
     const db::Issuance issuance = registry.beginIssuance(merchant->id, result.serial, result.cardUuid, by);
     const CardKeys keys = deriveCardKeys(station.secret(), cardUuid);
 
-    StepRecorder steps(registry, issuance.id, by, listener);
+    detail::StepRecorder steps(registry, issuance.id, by, listener, kIssuanceSteps);
     try {
         steps.run(0, [] {}, request.renews ? std::string(kRenewsPrefix) + *request.renews : std::string());
         std::optional<crypto::EcPublicKey> cardKey;
@@ -253,7 +149,7 @@ IssueResult issueCard(Station& station, const IssueRequest& request, const db::O
                                          ca.certificate().subject(),
                                          std::chrono::floor<std::chrono::seconds>(certificate->notBefore()),
                                          std::chrono::floor<std::chrono::seconds>(certificate->notAfter()),
-                                         certificate->der(), certificate->pem()},
+                                         certificate->der(), certificate->pem(), db::FormFactor::piv, {}},
                              by);
         });
         steps.run(3, [&] { piv.writeChuid(cardUuid, expirationDate(notAfter)); });
@@ -269,7 +165,7 @@ IssueResult issueCard(Station& station, const IssueRequest& request, const db::O
             registry.atomically([&] {
                 // The card's earlier certificate (a renewal, or an expired one never revoked)
                 // is superseded: one live certificate per card.
-                for (const db::Card& earlier : registry.listCards(db::CardFilter{{}, {}, result.cardUuid}))
+                for (const db::Card& earlier : registry.listCards(db::CardFilter{{}, {}, result.cardUuid, {}}))
                     if (earlier.serial() != result.serial && (earlier.status == db::CardStatus::active ||
                                                               earlier.status == db::CardStatus::suspended)) {
                         registry.revokeCard(earlier.serial(), "superseded", by);
@@ -282,9 +178,8 @@ IssueResult issueCard(Station& station, const IssueRequest& request, const db::O
         });
     } catch (const std::exception& error) {
         // Undo in the registry now; the card itself is fine to issue again (see the header).
-        const std::optional<db::Issuance> current = registry.findIssuance(issuance.id);
-        if (current && current->outcome == db::IssuanceOutcome::inProgress)
-            rollBack(registry, *current, std::string("failed after '") + std::string(steps.lastDone()) + "': " + error.what(), by);
+        detail::rollBackIfUnfinished(registry, issuance.id,
+                                     std::string("failed after '") + std::string(steps.lastDone()) + "': " + error.what(), by);
         throw;
     }
     return result;
@@ -303,7 +198,7 @@ WipeResult wipeCard(Station& station, const std::optional<std::string>& reader, 
     WipeResult result;
     result.cardUuid = uuidToString(*uuid);
     db::Registry& registry = station.registry();
-    const std::vector<db::Card> cards = registry.listCards(db::CardFilter{{}, {}, result.cardUuid});
+    const std::vector<db::Card> cards = registry.listCards(db::CardFilter{{}, {}, result.cardUuid, {}});
     if (!cards.empty()) {
         const db::Card& known = cards.back();
         result.serial = known.serial();

@@ -8,8 +8,45 @@
 #include "db/utc_text.hpp"
 #include "issuance/piv_personalization.hpp"
 
+#include <iomanip>
 
 namespace fmc::issuance {
+
+void printRecoveries(std::ostream& out, const std::vector<RecoveryReport>& reports) {
+    for (const RecoveryReport& report : reports) {
+        out << "Rolled back interrupted issuance #" << report.issuanceId << " (serial " << report.serial
+            << ", merchant " << report.merchantId << ", last step '"
+            << (report.lastStep.empty() ? "none" : report.lastStep) << "'): serial " << report.serial
+            << " revoked (superseded) and listed in the next CRL";
+        if (report.supersededSerial) out << "; the renewed card " << *report.supersededSerial << " too";
+        out << ". The card can be issued again.\n";
+    }
+}
+
+nlohmann::json recoveriesJson(const std::vector<RecoveryReport>& reports) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const RecoveryReport& report : reports)
+        list.push_back({{"issuance", report.issuanceId},
+                        {"serial", report.serial},
+                        {"merchant", report.merchantId},
+                        {"last_step", report.lastStep},
+                        {"certificate_recorded", report.certificateRecorded},
+                        {"superseded", report.supersededSerial ? nlohmann::json(*report.supersededSerial) : nlohmann::json()}});
+    return list;
+}
+
+StepListener stepProgress(std::ostream& progress, bool& stepOpen, std::string_view (*describe)(std::string_view step)) {
+    return [&progress, &stepOpen, describe](const StepEvent& event) {
+        stepOpen = !event.finished;
+        if (!event.finished) {
+            progress << "  [" << std::setw(2) << event.number << "/" << event.total << "] " << describe(event.step)
+                     << " ..." << std::flush;
+        } else {
+            progress << " done (" << event.elapsed.count() << " ms)\n" << std::flush;
+        }
+    };
+}
+
 
 void addStationOptions(po::options_description& options, bool changesRegistry) {
     options.add_options()("home", po::value<std::string>()->value_name("DIR"),
@@ -58,7 +95,9 @@ nlohmann::json cardJson(const db::Card& card) {
                           {"card_uuid", card.certificate.cardUuid},
                           {"not_before", db::formatUtc(card.certificate.notBefore)},
                           {"not_after", db::formatUtc(card.certificate.notAfter)},
-                          {"issuer", card.certificate.issuerName}};
+                          {"issuer", card.certificate.issuerName},
+                          {"form_factor", db::formFactorName(card.certificate.formFactor)}};
+    if (!card.certificate.tagUid.empty()) object["tag_uid"] = card.certificate.tagUid;
     if (card.status == db::CardStatus::revoked) {
         object["revocation_reason"] = card.revocationReason;
         if (card.revokedAt) object["revoked"] = db::formatUtc(*card.revokedAt);
@@ -70,7 +109,8 @@ std::string cardLine(const db::Card& card) {
     std::string status = db::displayStatus(card, now());
     if (card.status == db::CardStatus::revoked) status += " (" + card.revocationReason + ")";
     return card.serial() + "  merchant " + std::to_string(card.certificate.merchantId) + "  " + status +
-           "  valid to " + isoDate(card.certificate.notAfter) + "  uuid " + card.certificate.cardUuid;
+           "  valid to " + isoDate(card.certificate.notAfter) + "  uuid " + card.certificate.cardUuid +
+           (card.certificate.tagUid.empty() ? "" : "  NFC tag " + card.certificate.tagUid);
 }
 
 std::optional<ExitCode> stationExitCode(const std::exception& error) {

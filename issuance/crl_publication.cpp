@@ -151,7 +151,7 @@ CompleteCrl signCompleteCrl(Station& station, db::Timestamp now, int hours) {
         crl.entries.push_back({fromHex(revocation.serial), revocation.revokedAt, publishedReason(revocation.reason)});
         ++crl.summary.revoked;
     }
-    for (const db::Card& card : registry.listCards(db::CardFilter{{}, db::CardStatus::suspended, {}})) {
+    for (const db::Card& card : registry.listCards(db::CardFilter{{}, db::CardStatus::suspended, {}, {}})) {
         crl.entries.push_back({fromHex(card.serial()), card.updatedAt, pki::RevocationReason::certificateHold});
         ++crl.summary.suspended;
     }

@@ -157,7 +157,7 @@ int showMerchant(const std::vector<std::string>& args, std::ostream& out) {
     const std::int64_t id = merchantIdArgument(*values);
     const std::optional<db::Merchant> merchant = station.registry().findMerchant(id);
     if (!merchant) throw db::NotFoundError("no merchant " + std::to_string(id));
-    const std::vector<db::Card> cards = station.registry().listCards(db::CardFilter{id, {}, {}});
+    const std::vector<db::Card> cards = station.registry().listCards(db::CardFilter{id, {}, {}, {}});
     if (jsonWanted(*values)) {
         nlohmann::json object = merchantJson(*merchant);
         object["cards"] = nlohmann::json::array();

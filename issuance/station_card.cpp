@@ -38,6 +38,8 @@ StationCard::StationCard(const std::optional<std::string>& readerFilter)
 
 StationCard::~StationCard() = default;
 
+const Bytes& StationCard::atr() const { return card_->atr(); }
+
 bool StationCard::contactless() const { return card_->cardInterface() == card::CardInterface::contactless; }
 
 } // namespace fmc::issuance

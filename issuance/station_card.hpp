@@ -30,7 +30,11 @@ public:
 
     [[nodiscard]] const std::string& readerName() const { return readerName_; }
     [[nodiscard]] bool contactless() const;
+    // The ATR the connection reported (a contactless reader builds one for a storage card).
+    [[nodiscard]] const Bytes& atr() const;
     [[nodiscard]] card::piv::PivCard& piv() { return *piv_; }
+    // The channel itself, for a card that is not PIV (an NFC tag).
+    [[nodiscard]] card::CardChannel& channel() { return *channel_; }
 
 private:
     std::string readerName_;

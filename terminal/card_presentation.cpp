@@ -104,6 +104,12 @@ pki::Verdict OfflineVerifier::verify(const CardReading& reading, std::chrono::sy
     return verifier_->verify(reading.certificateDer, at, revocations_, reading.challenge, reading.signature);
 }
 
+pki::Verdict OfflineVerifier::verify(const TagReading& reading, std::chrono::system_clock::time_point at) const {
+    (void)reloadIfChanged();
+    const std::lock_guard lock(mutex_);
+    return verifier_->verifyTag(reading.credential, reading.uid, at, revocations_);
+}
+
 namespace detail {
 void cardReadStarted() { ++readsRunning; }
 void cardReadEnded() { --readsRunning; }
@@ -112,6 +118,14 @@ void cardReadEnded() { --readsRunning; }
 int cardReadsStillRunning() { return readsRunning.load(); }
 
 namespace {
+
+bool isStorageCard(const Bytes& atr) {
+    try {
+        return card::describeAtr(atr).kind == card::AtrKind::contactlessStorageCard;
+    } catch (const card::MalformedAtr&) {
+        return false;  // then the PIV read decides what it is
+    }
+}
 
 // Connects (shared), reads the card inside one transaction and disconnects, on the calling
 // thread with its own pcscd context.
@@ -126,7 +140,10 @@ Presentation readCardOnce(const std::string& readerName) {
         card::pcsc::PcscTransaction transaction(card);
         card::CardChannel channel(card);
         try {
-            presentation.reading = readMerchantCard(channel);
+            // A storage card (the reader says so in the ATR it builds) speaks no APDUs of its
+            // own: it can only be an NFC tag credential.
+            if (isStorageCard(card.atr())) presentation.tagReading = readMerchantTag(channel);
+            else presentation.reading = readMerchantCard(channel);
         } catch (const CardReadError& error) {
             presentation.failure = error;
             presentation.exchanges = channel.exchangeCount();

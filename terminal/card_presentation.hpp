@@ -40,6 +40,7 @@ public:
     OfflineVerifier& operator=(const OfflineVerifier&) = delete;
 
     [[nodiscard]] crypto::pki::Verdict verify(const CardReading& reading, std::chrono::system_clock::time_point at) const;
+    [[nodiscard]] crypto::pki::Verdict verify(const TagReading& reading, std::chrono::system_clock::time_point at) const;
     // Stored CRLs that no longer verified when last loaded (their CA then counts as without
     // CRL). The reference stays valid until the next reload (the next verify, on this thread).
     [[nodiscard]] const std::vector<std::string>& problems() const;
@@ -64,10 +65,12 @@ private:
     mutable std::size_t loadCount_ = 0;
 };
 
-// A card read from a reader, or why it could not be.
+// A card (or an NFC tag) read from a reader, or why it could not be: exactly one of
+// reading, tagReading and failure is set.
 struct Presentation {
     std::optional<catalog::CardInterface> cardInterface;  // unknown when the card left first
     std::optional<CardReading> reading;
+    std::optional<TagReading> tagReading;
     std::optional<CardReadError> failure;
     std::size_t exchanges = 0;  // APDU exchanges before a failure (a reading counts its own)
 };

@@ -1,11 +1,14 @@
 #include "terminal/card_reading.hpp"
 
 #include "card/errors.hpp"
+#include "card/nfc/ndef.hpp"
+#include "card/nfc/type2_tag.hpp"
 #include "card/pcsc/pcsc_error.hpp"
 #include "card/piv/merchant_card.hpp"
 #include "card/piv/piv_card.hpp"
 #include "card/status_words.hpp"
 #include "crypto/pki/card_verifier.hpp"
+#include "crypto/pki/tag_credential.hpp"
 
 namespace fmc::terminal {
 
@@ -39,6 +42,46 @@ CardReading readMerchantCard(card::CardChannel& channel) {
     } catch (const card::CardError& error) {
         throw CardReadError(ReadFailure::unreadable, error.what());
     }
+    reading.exchanges = channel.exchangeCount();
+    return reading;
+}
+
+namespace {
+
+// PC/SC errors about the card become read failures; pcscd or the reader failing passes through.
+template <typename Read>
+auto classifyCardErrors(Read&& read) {
+    try {
+        return read();
+    } catch (const card::pcsc::CardRemovedError& error) {
+        throw CardReadError(ReadFailure::cardRemoved, error.what());
+    } catch (const card::pcsc::CardResetError& error) {
+        throw CardReadError(ReadFailure::cardRemoved, error.what());
+    } catch (const card::pcsc::PcscError&) {
+        throw;
+    } catch (const card::nfc::NdefError& error) {  // the tag answered, with content that is not ours
+        throw CardReadError(ReadFailure::notAMerchantCard, std::string("the tag's NDEF content: ") + error.what());
+    } catch (const card::CardError& error) {
+        throw CardReadError(ReadFailure::unreadable, error.what());
+    }
+}
+
+} // namespace
+
+TagReading readMerchantTag(card::CardChannel& channel) {
+    TagReading reading = classifyCardErrors([&] {
+        card::nfc::Type2Tag tag(channel);
+        TagReading read;
+        read.uid = tag.uid();
+        const std::optional<Bytes> message = tag.readNdefMessage();
+        if (!message) throw CardReadError(ReadFailure::notAMerchantCard, "the tag holds no NDEF message");
+        std::optional<Bytes> credential =
+            card::nfc::soleMediaRecordPayload(*message, crypto::pki::tagCredentialMediaType);
+        if (!credential)
+            throw CardReadError(ReadFailure::notAMerchantCard, "the tag holds no Foreign Merchant credential");
+        read.credential = std::move(*credential);
+        return read;
+    });
     reading.exchanges = channel.exchangeCount();
     return reading;
 }

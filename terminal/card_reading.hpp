@@ -21,6 +21,15 @@ struct CardReading {
     std::size_t exchanges = 0;  // raw APDU exchanges, GET RESPONSE included
 };
 
+// What a terminal reads from an NFC tag (NTAG21x): the UID the reader reports and the signed
+// credential in the tag's NDEF message. Nothing proves the tag is the one issued: the UID and
+// the memory can be copied to a tag that fakes its UID, so a tag decides at low assurance.
+struct TagReading {
+    Bytes uid;
+    Bytes credential;
+    std::size_t exchanges = 0;
+};
+
 // Why a card could not be read; each is a decision reason of its own.
 enum class ReadFailure {
     notAMerchantCard,  // no PIV application, no CHUID or no 9E certificate
@@ -40,5 +49,8 @@ private:
 
 // Throws CardReadError; PC/SC errors that are not about the card (pcscd gone) pass through.
 [[nodiscard]] CardReading readMerchantCard(card::CardChannel& channel);
+// The same for an NFC tag: a tag without one Foreign Merchant credential (application/cwt) in
+// a well-formed NDEF message is not a merchant card.
+[[nodiscard]] TagReading readMerchantTag(card::CardChannel& channel);
 
 } // namespace fmc::terminal

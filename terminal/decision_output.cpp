@@ -18,6 +18,7 @@ nlohmann::json decisionJson(const Decision& decision) {
                 {"language", decision.preferredLanguage.empty() ? json() : json(decision.preferredLanguage)},
                 {"expires", decision.expires ? json(db::formatUtc(*decision.expires)) : json()},
                 {"interface", decision.cardInterface.empty() ? json() : json(decision.cardInterface)},
+                {"assurance", decision.assurance.empty() ? json() : json(decision.assurance)},
                 {"reader", decision.readerName},
                 {"crl_age_hours", decision.crlAgeHours ? json(*decision.crlAgeHours) : json()},
                 {"elapsed_ms", decision.elapsedMs},
@@ -29,6 +30,7 @@ std::string decisionLine(const Decision& decision) {
     line += decision.service + "  " + decision.reason;
     if (!decision.serial.empty()) line += "  card " + decision.serial;
     if (!decision.cardInterface.empty()) line += "  " + decision.cardInterface;
+    if (decision.assurance == "low") line += "  low-assurance (NFC tag)";
     line += "  " + std::to_string(decision.elapsedMs) + " ms";
     if (!decision.granted && !decision.detail.empty()) line += "  (" + decision.detail + ")";
     return line;

@@ -171,6 +171,16 @@ void watchCards(const TerminalHome& home, const KioskOptions& options, KioskStat
         [&](card::pcsc::PcscContext& context, const std::string& readerName) {
             const Presentation presentation = readPresentedCard(context, readerName);
             const auto now = std::chrono::system_clock::now();
+            if (presentation.tagReading) {
+                // A tag shows its entitlements and status like a card, marked low assurance;
+                // it holds no personal data, so there is no PIN to offer.
+                const Decision assessed =
+                    assessTag(*presentation.tagReading, verifier.verify(*presentation.tagReading, now));
+                state.publish(json{{"present", true}, {"card", kioskCardView(assessed, catalog, now, false)}},
+                              std::nullopt);
+                std::cerr << "fmc-terminal kiosk: NFC tag presented (" << kioskStatus(assessed) << ")\n";
+                return;
+            }
             if (!presentation.reading) {
                 const json card{{"status", "invalid"},
                                 {"reason", refuseUnread(*presentation.failure, {}, catalog::CardInterface::contact).reason},

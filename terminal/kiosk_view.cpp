@@ -44,6 +44,7 @@ json kioskCardView(const Decision& assessed, const catalog::ServicesCatalog& cat
               {"serial", assessed.serial},
               {"language", assessed.preferredLanguage.empty() ? "en" : assessed.preferredLanguage},
               {"interface", assessed.cardInterface},
+              {"assurance", assessed.assurance},
               {"pin_possible", pinPossible},
               {"entitlements", json::array()},
               {"expires", nullptr},

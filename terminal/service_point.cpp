@@ -34,7 +34,8 @@ void ServicePoint::record(const Decision& decision) {
     try {
         log_->record(db::TapRecord{std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()),
                                    decision.serial, decision.service, decision.granted ? "granted" : "denied",
-                                   decision.reason, decision.cardInterface, decision.elapsedMs});
+                                   decision.reason, decision.cardInterface, decision.elapsedMs,
+                                   decision.assurance});
         logProblem_.clear();
     } catch (const std::exception& error) {
         logProblem_ = error.what();
@@ -46,14 +47,15 @@ Decision ServicePoint::tap(card::pcsc::PcscContext& context, const std::string& 
     const auto started = std::chrono::steady_clock::now();
     const Presentation presentation = readPresentedCard(context, readerName);
     const catalog::CardInterface cardInterface = presentation.cardInterface.value_or(catalog::CardInterface::contact);
+    const auto verdictTime = at.value_or(std::chrono::system_clock::now());
     Decision decision =
-        presentation.reading
-            ? decide(*presentation.reading,
-                     verifier_.verify(*presentation.reading, at.value_or(std::chrono::system_clock::now())), *service_,
-                     cardInterface)
-            : refuseUnread(*presentation.failure, *service_, cardInterface);
+        presentation.reading      ? decide(*presentation.reading, verifier_.verify(*presentation.reading, verdictTime),
+                                           *service_, cardInterface)
+        : presentation.tagReading ? decideTag(*presentation.tagReading,
+                                              verifier_.verify(*presentation.tagReading, verdictTime), *service_)
+                                  : refuseUnread(*presentation.failure, *service_, cardInterface);
     if (!presentation.cardInterface) decision.cardInterface.clear();
-    if (!presentation.reading) decision.apduExchanges = presentation.exchanges;
+    if (presentation.failure) decision.apduExchanges = presentation.exchanges;
     decision.readerName = readerName;
     decision.elapsedMs =
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();

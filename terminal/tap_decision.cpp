@@ -32,10 +32,15 @@ Decision base(const catalog::Service& service, catalog::CardInterface cardInterf
 
 } // namespace
 
-Decision assessCard(const CardReading& reading, const pki::Verdict& verdict, catalog::CardInterface cardInterface) {
+namespace {
+
+// What the verdict alone says about a credential, PIV card or tag.
+Decision assessVerdict(const pki::Verdict& verdict, catalog::CardInterface cardInterface, catalog::AssuranceLevel level,
+                       std::size_t exchanges) {
     Decision decision;
     decision.cardInterface = std::string(catalog::cardInterfaceName(cardInterface));
-    decision.apduExchanges = reading.exchanges;
+    decision.assurance = std::string(catalog::assuranceLevelName(level));
+    decision.apduExchanges = exchanges;
     if (verdict.card) {
         decision.serial = toHex(verdict.card->serialNumber);
         decision.cardUuid = uuidToString(verdict.card->cardUuid);
@@ -51,27 +56,28 @@ Decision assessCard(const CardReading& reading, const pki::Verdict& verdict, cat
         decision.detail = detailOf(verdict, verdictReason);
         return decision;
     }
-    // The certificate was made for the card whose CHUID carries its UUID: a certificate
-    // moved to another card (with that card's own, valid key) does not pass.
-    if (verdict.card->cardUuid != reading.chuidUuid) {
-        decision.reason = "card-auth-failed";
-        decision.detail = "the CHUID's card UUID is not the certificate's";
-        return decision;
-    }
     decision.granted = true;
     decision.reason = "ok";
     return decision;
 }
 
-Decision decide(const CardReading& reading, const pki::Verdict& verdict, const catalog::Service& service,
-                catalog::CardInterface cardInterface) {
-    Decision decision = assessCard(reading, verdict, cardInterface);
+// The service's policy over a credential that is good in itself: interface, assurance,
+// entitlement, in that order.
+Decision applyPolicy(Decision decision, const catalog::Service& service, catalog::CardInterface cardInterface,
+                     catalog::AssuranceLevel level) {
     decision.service = service.code;
     if (!decision.granted) return decision;
     decision.granted = false;
     if (!service.accepts(cardInterface)) {
         decision.reason = "interface-not-allowed";
         decision.detail = service.code + " is not offered over the " + decision.cardInterface + " interface";
+        return decision;
+    }
+    if (level < service.minAssurance) {
+        decision.reason = "assurance-too-low";
+        decision.detail = service.code + " requires " + std::string(catalog::assuranceLevelName(service.minAssurance)) +
+                          " assurance; this credential gives " + decision.assurance +
+                          " (an NFC tag has no key of its own and can be copied)";
         return decision;
     }
     const auto& entitlements = decision.entitlements;
@@ -82,6 +88,35 @@ Decision decide(const CardReading& reading, const pki::Verdict& verdict, const c
     }
     decision.granted = true;
     return decision;
+}
+
+} // namespace
+
+Decision assessCard(const CardReading& reading, const pki::Verdict& verdict, catalog::CardInterface cardInterface) {
+    Decision decision = assessVerdict(verdict, cardInterface, catalog::AssuranceLevel::high, reading.exchanges);
+    // The certificate was made for the card whose CHUID carries its UUID: a certificate
+    // moved to another card (with that card's own, valid key) does not pass.
+    if (decision.granted && verdict.card->cardUuid != reading.chuidUuid) {
+        decision.granted = false;
+        decision.reason = "card-auth-failed";
+        decision.detail = "the CHUID's card UUID is not the certificate's";
+    }
+    return decision;
+}
+
+Decision decide(const CardReading& reading, const pki::Verdict& verdict, const catalog::Service& service,
+                catalog::CardInterface cardInterface) {
+    return applyPolicy(assessCard(reading, verdict, cardInterface), service, cardInterface,
+                       catalog::AssuranceLevel::high);
+}
+
+Decision assessTag(const TagReading& reading, const pki::Verdict& verdict) {
+    return assessVerdict(verdict, catalog::CardInterface::contactless, catalog::AssuranceLevel::low, reading.exchanges);
+}
+
+Decision decideTag(const TagReading& reading, const pki::Verdict& verdict, const catalog::Service& service) {
+    return applyPolicy(assessTag(reading, verdict), service, catalog::CardInterface::contactless,
+                       catalog::AssuranceLevel::low);
 }
 
 Decision refuseUnread(const CardReadError& error, const catalog::Service& service,

@@ -1,6 +1,7 @@
 // The SQLite registry's records: merchants, serials, cards and their lifecycle, issuance
 // steps, revocations, CRL numbers, settings. Real files in a temporary folder.
 #include "db/registry_errors.hpp"
+#include "db/schema.hpp"
 #include "db/sqlite_registry.hpp"
 
 #include "support/temp_folder.hpp"
@@ -186,7 +187,7 @@ TEST_CASE("the card lifecycle allows only its transitions") {
             registry.revokeCard(serial, "superseded", kClerk);
             registry.setCardStatus(other, CardStatus::active, kClerk);
         });
-        CHECK(registry.listCards({std::nullopt, CardStatus::active, "UUID-1"}).size() == 1);
+        CHECK(registry.listCards({std::nullopt, CardStatus::active, "UUID-1", ""}).size() == 1);
     }
     SECTION("revocation is final and listed for the CRL") {
         now += 3600s;
@@ -202,8 +203,8 @@ TEST_CASE("the card lifecycle allows only its transitions") {
         CHECK(revocations[0].operatorName == "clerk.li");
     }
     CHECK_THROWS_AS(registry.setCardStatus("FFFF", CardStatus::active, kClerk), NotFoundError);
-    CHECK(registry.listCards({merchant, std::nullopt, ""}).size() >= 1);
-    CHECK(registry.listCards({merchant + 1, std::nullopt, ""}).empty());
+    CHECK(registry.listCards({merchant, std::nullopt, "", ""}).size() >= 1);
+    CHECK(registry.listCards({merchant + 1, std::nullopt, "", ""}).empty());
     CHECK(registry.verifyAuditChain().ok());
 }
 
@@ -275,4 +276,60 @@ TEST_CASE("station settings are kept and their values stay out of the audit log"
     CHECK(registry.setting("station.secret") == "pkcs11:token=fmc");
     for (const AuditEntry& entry : registry.auditEntries(1, 0))
         CHECK_THAT(entry.detailsJson, !Catch::Contains("pkcs11"));
+}
+
+TEST_CASE("a tag credential is a card with a form factor and the tag UID it is bound to") {
+    TempFolder folder;
+    SqliteRegistry registry(folder.path / "registry.sqlite", {5s, [] { return kStart; }, {}});
+    const std::int64_t merchant = registry.addMerchant(sampleMerchant("P1"), kClerk).id;
+    NewCard tag = sampleCard(registry.allocateSerial(kClerk), merchant, "UUID-T1");
+    tag.formFactor = FormFactor::ntag;
+    tag.tagUid = "04A1B2C3D4E5F6";
+    const Card added = registry.addCard(tag, kClerk);
+    CHECK(added.certificate.formFactor == FormFactor::ntag);
+    CHECK(added.certificate.tagUid == "04A1B2C3D4E5F6");
+    registry.setCardStatus(added.serial(), CardStatus::active, kClerk);
+    CHECK(registry.listCards({std::nullopt, std::nullopt, "", "04A1B2C3D4E5F6"}).size() == 1);
+    CHECK(registry.listCards({std::nullopt, std::nullopt, "", "04000000000000"}).empty());
+
+    SECTION("a second live credential on the same tag is refused until the first is revoked") {
+        NewCard second = sampleCard(registry.allocateSerial(kClerk), merchant, "UUID-T2");
+        second.formFactor = FormFactor::ntag;
+        second.tagUid = tag.tagUid;
+        registry.addCard(second, kClerk);
+        CHECK_THROWS_AS(registry.setCardStatus(second.serial, CardStatus::active, kClerk), DuplicateError);
+        registry.revokeCard(added.serial(), "superseded", kClerk);
+        CHECK(registry.setCardStatus(second.serial, CardStatus::active, kClerk).status == CardStatus::active);
+    }
+    SECTION("a tag needs its UID, and a PIV card has none") {
+        NewCard noUid = sampleCard(registry.allocateSerial(kClerk), merchant, "UUID-T3");
+        noUid.formFactor = FormFactor::ntag;
+        CHECK_THROWS_AS(registry.addCard(noUid, kClerk), InvalidRecordError);
+        NewCard pivWithUid = sampleCard(registry.allocateSerial(kClerk), merchant, "UUID-T4");
+        pivWithUid.tagUid = "04A1B2C3D4E5F6";
+        CHECK_THROWS_AS(registry.addCard(pivWithUid, kClerk), InvalidRecordError);
+    }
+    CHECK(registry.findCard(added.serial())->certificate.formFactor == FormFactor::ntag);
+    CHECK(registry.verifyAuditChain().ok());
+}
+
+TEST_CASE("a registry made before tag credentials keeps its cards, all of them PIV") {
+    TempFolder folder;
+    const fs::path file = folder.path / "registry.sqlite";
+    {
+        // Only the first migration: the schema as released before issue 9.
+        Database old(file, 5s);
+        old.migrate({registryMigrations().front()});
+        old.execute("INSERT INTO merchant(id, name, nationality, travel_document, created_at, updated_at)"
+                    " VALUES(1, 'A', 'VNM', 'P1', 0, 0)");
+        old.execute("INSERT INTO allocated_serial(serial, allocated_at, used_by_card) VALUES('0A', 0, 1)");
+        old.execute("INSERT INTO card(serial, card_uuid, merchant_id, issuer_id, issuer_name, status, not_before,"
+                    " not_after, certificate_der, certificate_pem, created_at, updated_at)"
+                    " VALUES('0A', 'U', 1, 'I', 'CN=I', 'active', 0, 10, x'3000', '', 0, 0)");
+    }
+    SqliteRegistry registry(file, {5s, [] { return kStart; }, {}});
+    const auto card = registry.findCard("0A");
+    REQUIRE(card);
+    CHECK(card->certificate.formFactor == FormFactor::piv);
+    CHECK(card->certificate.tagUid.empty());
 }

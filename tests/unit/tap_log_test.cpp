@@ -35,6 +35,7 @@ TapRecord sampleTap(Timestamp at, std::string decision = "granted", std::string 
     tap.reason = std::move(reason);
     tap.cardInterface = "contactless";
     tap.elapsedMs = 42;
+    tap.assurance = "high";
     return tap;
 }
 
@@ -131,6 +132,7 @@ TEST_CASE("export writes one JSON object per line with the documented keys in or
     unknown.serial.clear();
     unknown.cardInterface.clear();
     unknown.elapsedMs = 7;
+    unknown.assurance.clear();
     log.record(sampleTap(kMorning - 1h));
     log.record(sampleTap(kMorning));
     log.record(unknown);
@@ -139,16 +141,18 @@ TEST_CASE("export writes one JSON object per line with the documented keys in or
     log.exportJsonLines(kMorning, out);
     CHECK(out.str() ==
           "{\"time\":\"2026-11-29T08:00:00Z\",\"serial\":\"7F3A0C19\",\"service\":\"market-stall\","
-          "\"decision\":\"granted\",\"reason\":\"ok\",\"interface\":\"contactless\",\"elapsed_ms\":42}\n"
+          "\"decision\":\"granted\",\"reason\":\"ok\",\"interface\":\"contactless\",\"elapsed_ms\":42,"
+          "\"assurance\":\"high\"}\n"
           "{\"time\":\"2026-11-29T08:05:00Z\",\"serial\":\"\",\"service\":\"market-stall\","
-          "\"decision\":\"denied\",\"reason\":\"unreadable-card\",\"interface\":\"\",\"elapsed_ms\":7}\n");
+          "\"decision\":\"denied\",\"reason\":\"unreadable-card\",\"interface\":\"\",\"elapsed_ms\":7,"
+          "\"assurance\":\"\"}\n");
 
     std::istringstream lines(out.str());
     std::string line;
     int parsed = 0;
     while (std::getline(lines, line)) {
         const nlohmann::json object = nlohmann::json::parse(line);
-        CHECK(object.size() == 7);
+        CHECK(object.size() == 8);
         CHECK(parseUtc(object.at("time").get<std::string>()) >= kMorning);
         CHECK(object.at("elapsed_ms").is_number_integer());
         ++parsed;
@@ -170,11 +174,22 @@ TEST_CASE("the tap table has no column that could carry a name or a card UUID") 
     Statement info = raw.prepare("PRAGMA table_info(tap)");
     while (info.step()) columns.insert(info.columnText(2));
     CHECK(columns == std::set<std::string>{"id", "at", "serial", "service", "decision", "reason", "interface",
-                                           "elapsed_ms"});
+                                           "elapsed_ms", "assurance"});
     std::set<std::string> tables;
     Statement master = raw.prepare("SELECT name FROM sqlite_master WHERE type = 'table'");
     while (master.step()) tables.insert(master.columnText(1));
     CHECK(tables == std::set<std::string>{"tap"});
+}
+
+TEST_CASE("a tap's assurance is high, low or not given") {
+    TempFolder folder;
+    TapLog log(folder.path / "taps.sqlite");
+    TapRecord tag = sampleTap(kMorning);
+    tag.assurance = "low";
+    log.record(tag);
+    CHECK(log.since(std::nullopt).front().assurance == "low");
+    tag.assurance = "medium";
+    CHECK_THROWS_AS(log.record(tag), InvalidRecordError);
 }
 
 TEST_CASE("a reopened tap log keeps its taps and its schema version") {
@@ -189,7 +204,7 @@ TEST_CASE("a reopened tap log keeps its taps and its schema version") {
     CHECK(reopened.count() == 2);
     CHECK(reopened.since(std::nullopt).back().reason == "revoked");
     Database raw(file);
-    CHECK(raw.schemaVersion() == 1);
+    CHECK(raw.schemaVersion() == 2);
     CHECK(raw.journalMode() == "wal");
 }
 

@@ -32,28 +32,33 @@ serials=()  # every serial the station handed out, to prove none is used twice
 kill_at_every_step 35963
 
 # --- 2. The card pulled from the reader in the middle of an issuance -------------------------
-# fmc-vcard numbers the command APDUs of a blank card's issuance (see its log): 1-9 probe,
-# select and authenticate (card-checked), 10 generate, 11 CHUID, 12-14 certificate (chained),
-# 15 personal data, 16-17 PUK, 18 PIN, 19 management key, 20-28 read back. The Nth APDU is
-# never answered.
-for n in 4 10 13 17 19 24; do
+# fmc-vcard numbers the command APDUs from its start: first the reader survey of start_vcard
+# (S of them, counted below from a blank card's log), then the issuance's: S+1 to S+5 select and
+# authenticate (card-checked), S+6 generate, S+7 CHUID, S+8 to S+10 certificate (chained),
+# S+11 personal data, S+12 and S+13 PUK, S+14 PIN, S+15 management key, S+16 to S+24 read
+# back. The Nth APDU is never answered. m = N - S: 0 is the survey's last.
+start_vcard 35963 survey-count
+survey=$(vcard_log survey-count | grep -c '^fmc-vcard: [0-9A-F]\{8\}')
+cleanup_vcards
+for m in 0 6 9 13 15 20; do
+    n=$((survey + m))
     allocated=$(last_allocated)
     start_vcard 35963 "pulled-$n" --remove-after "$n"
-    expect_exit 6 "card pulled at APDU $n: card issue fails" -- \
+    expect_exit 6 "card pulled at APDU $n (survey + $m): card issue fails" -- \
         issue card issue --merchant "$merchant" --reader "PCD 00 00"
     expect_one_line "$err" "pulled at $n: the error is one line"
     expect_exit 0 "pulled at $n: recover" -- issue recover --json
     [ "$out" = "[]" ] && pass "pulled at $n: rolled back at once, nothing left to recover" ||
         fail "pulled at $n: recover found: $out"
     pulled=$(last_allocated)
-    if [ "$n" -lt 10 ]; then
+    if [ "$m" -lt 6 ]; then
         [ "$pulled" = "$allocated" ] && pass "pulled at $n: no serial allocated before the card was admitted" ||
             fail "pulled at $n: serial $pulled allocated for a card never admitted"
     else
         serials+=("$pulled")
         check_in_crl "pulled at $n" "$pulled"
         # From certificate-signed on, the card is recorded and must show as revoked.
-        if [ "$n" -gt 10 ]; then
+        if [ "$m" -gt 6 ]; then
             expect_exit 0 "pulled at $n: card show $pulled" -- issue card show --json "$pulled"
             expect_contains "$out" '"status":"revoked"' "pulled at $n: card $pulled is revoked"
         fi
