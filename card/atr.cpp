@@ -19,34 +19,54 @@ constexpr std::array<std::uint8_t, 8> kStorageCardPrefix{0x80, 0x4F, 0x0C, 0xA0,
                                                          0x00, 0x00, 0x03, 0x06};
 constexpr std::size_t kStorageCardHistoricalLength = 15;
 
-struct KnownAtr {
-    std::string_view atrHex;
+struct KnownCard {
     std::string_view name;
+    CardFamily family;
 };
 
-// Exact ATRs (sources: ../shared/reference/pcsc-and-nfc.md, and the virtual card in card/vcard).
+struct KnownAtr {
+    std::string_view atrHex;
+    KnownCard card;
+};
+
+// Exact ATRs. Sources: R = ../shared/reference/pcsc-and-nfc.md (as measured on the devices);
+// V = the virtual card (card/vcard/card_server.cpp); L = Ludovic Rousseau's smartcard_list.txt
+// (pcsc-tools), the list pcsc_scan uses.
 constexpr std::array kKnownAtrs{
-    // The virtual card (card/vcard) presents these two YubiKey ATRs, so that middleware treats
-    // it like one; the survey cannot tell them apart from the real key by the ATR alone.
-    KnownAtr{"3B8D80018073C021C057597562694B6579F9", "YubiKey 5 NFC (contactless) or FMC virtual card"},
-    KnownAtr{"3BF81300008131FE15597562696B657934D4", "YubiKey 4 (contact) or FMC virtual card"},
-    KnownAtr{"3BFD1300008131FE158073C021C057597562694B657940", "YubiKey 5 NFC (USB/contact)"},
-    KnownAtr{"3BFA180000910131FE454A33523138302D323535F5", "NXP J3R180 JavaCard (contact)"},
-    KnownAtr{"3B8A80014A33523138302D32353506", "NXP J3R180 JavaCard (contactless)"},
+    // R, V: the virtual card presents the two YubiKey ATRs so that middleware treats it like
+    // one; the survey cannot tell them apart from the real key by the ATR alone.
+    KnownAtr{"3B8D80018073C021C057597562694B6579F9",
+             {"YubiKey 5 NFC (contactless) or FMC virtual card", CardFamily::yubiKey}},
+    KnownAtr{"3BF81300008131FE15597562696B657934D4",
+             {"YubiKey 4 (contact) or FMC virtual card", CardFamily::yubiKey}},
+    // L: YubiKey 5 NFC over USB (its CCID interface; a reader and card in one).
+    KnownAtr{"3BFD1300008131FE158073C021C057597562694B657940",
+             {"YubiKey 5 NFC (USB/contact)", CardFamily::yubiKey}},
+    // R: NXP J3R180 (JCOP4) on contacts and on a PC/SC contactless reader.
+    KnownAtr{"3BFA180000910131FE454A33523138302D323535F5",
+             {"NXP J3R180 JavaCard (contact)", CardFamily::nxpJavaCard}},
+    KnownAtr{"3B8A80014A33523138302D32353506",
+             {"NXP J3R180 JavaCard (contactless)", CardFamily::nxpJavaCard}},
+    // L: MIFARE DESFire EV1/EV2/EV3: its ATS carries the single historical byte 80, which a
+    // PC/SC reader turns into this ATR. ISO 14443-4, but it speaks DESFire native commands
+    // (AES files), neither PIV nor our NFC tag profile.
+    KnownAtr{"3B8180018080", {"MIFARE DESFire EV1/EV2/EV3 (not supported)", CardFamily::mifareDesfire}},
 };
 
 struct KnownHistoricalText {
     std::string_view text;
-    std::string_view name;
+    KnownCard card;
 };
 
 // Families recognised by ASCII text in the historical bytes, for ATRs not in the exact table
-// (other firmware versions, other readers).
+// (other firmware versions, other readers). Sources: YubiKeys write "YubiKey"/"Yubikey4" (R,
+// L); NXP JCOP4 cards write their product name, e.g. "J3R180-255" (R) and "J3H145" (L); the
+// virtual card can announce itself (V).
 constexpr std::array kKnownHistoricalTexts{
-    KnownHistoricalText{"YubiKey", "YubiKey"},
-    KnownHistoricalText{"J3R180", "NXP J3R180 JavaCard"},
-    KnownHistoricalText{"J3H145", "NXP J3H145 JavaCard"},
-    KnownHistoricalText{"FMC-VCARD", "FMC virtual PIV card"},
+    KnownHistoricalText{"YubiKey", {"YubiKey", CardFamily::yubiKey}},
+    KnownHistoricalText{"J3R180", {"NXP J3R180 JavaCard", CardFamily::nxpJavaCard}},
+    KnownHistoricalText{"J3H145", {"NXP J3H145 JavaCard", CardFamily::nxpJavaCard}},
+    KnownHistoricalText{"FMC-VCARD", {"FMC virtual PIV card", CardFamily::fmcVirtualCard}},
 };
 
 std::string hexNoSpaces(std::string_view hex) {
@@ -66,15 +86,35 @@ bool containsText(const Bytes& bytes, std::string_view text) {
                        }) != bytes.end();
 }
 
-std::string knownCardName(const ParsedAtr& atr) {
+std::optional<KnownCard> knownApduCard(const ParsedAtr& atr) {
     const std::string hex = toHex(atr.raw);
     for (const auto& known : kKnownAtrs) {
-        if (hexNoSpaces(known.atrHex) == hex) return std::string(known.name);
+        if (hexNoSpaces(known.atrHex) == hex) return known.card;
     }
     for (const auto& known : kKnownHistoricalTexts) {
-        if (containsText(atr.historicalBytes, known.text)) return std::string(known.name);
+        if (containsText(atr.historicalBytes, known.text)) return known.card;
     }
-    return {};
+    return std::nullopt;
+}
+
+// Storage cards by their PC/SC card name NN NN (PC/SC Part 3 supplement, Table 3-8).
+void nameStorageCard(AtrDescription& description, std::uint16_t cardName) {
+    switch (cardName) {
+    case 0x0001:
+    case 0x0002:
+    case 0x0026:
+        // Crypto1 keys are recovered in seconds with a phone (Garcia et al., 2008-2009).
+        description.knownCard = storageCardName(cardName) + " (Crypto1 is broken, not usable)";
+        description.family = CardFamily::mifareClassic;
+        return;
+    case 0x0003:
+        description.knownCard = "NTAG21x / MIFARE Ultralight (NFC Forum Type 2 Tag)";
+        description.family = CardFamily::ntag21x;
+        return;
+    default:
+        description.knownCard = storageCardName(cardName);
+        description.family = CardFamily::otherStorageCard;
+    }
 }
 
 bool isPcscContactlessPattern(const ParsedAtr& atr) {
@@ -165,7 +205,10 @@ std::string storageCardName(std::uint16_t cardName) {
 
 AtrDescription describeAtr(const ParsedAtr& atr) {
     AtrDescription description;
-    description.knownCard = knownCardName(atr);
+    if (const auto known = knownApduCard(atr)) {
+        description.knownCard = std::string(known->name);
+        description.family = known->family;
+    }
     if (isPcscContactlessPattern(atr)) {
         description.cardInterface = CardInterface::contactless;
         const Bytes& historical = atr.historicalBytes;
@@ -177,8 +220,7 @@ AtrDescription describeAtr(const ParsedAtr& atr) {
             description.storageStandard = historical[8];
             description.storageCardName =
                 static_cast<std::uint16_t>((historical[9] << 8) | historical[10]);
-            if (description.knownCard.empty())
-                description.knownCard = storageCardName(*description.storageCardName);
+            nameStorageCard(description, *description.storageCardName);
             description.summary = "contactless storage card (ISO 14443-3)";
         } else {
             description.kind = AtrKind::contactlessApduCard;

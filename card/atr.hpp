@@ -43,6 +43,18 @@ struct ParsedAtr {
     std::optional<std::uint8_t> tck;          // present unless only T=0 is announced
 };
 
+// What the table of known cards recognised, for the survey's hints (card/reader_hints.cpp).
+enum class CardFamily {
+    unknown,
+    yubiKey,            // YubiKey (any model), and the FMC virtual card that presents its ATRs
+    nxpJavaCard,        // NXP J3R180 / J3H145 JavaCards (PIV applet loaded or not)
+    fmcVirtualCard,     // the virtual card announcing itself by name
+    ntag21x,            // NTAG213/215/216, MIFARE Ultralight: our NFC tag profile
+    mifareClassic,      // Crypto1: broken, never trusted
+    mifareDesfire,      // ISO 14443-4, but not a PIV card and not our tag profile
+    otherStorageCard,   // MIFARE Mini, Plus SL1, ...
+};
+
 struct AtrDescription {
     CardInterface cardInterface = CardInterface::contact;
     AtrKind kind = AtrKind::contactCard;
@@ -51,6 +63,7 @@ struct AtrDescription {
     std::optional<std::uint16_t> storageCardName;
     // A name from the table of known cards, e.g. "YubiKey 5 NFC (contactless)"; empty if unknown.
     std::string knownCard;
+    CardFamily family = CardFamily::unknown;
     // One line for people: "contactless ISO 14443-4 card: YubiKey 5 NFC (contactless)".
     std::string summary;
 };

@@ -5,9 +5,29 @@
 #include "issuance/card_commands.hpp"
 #include "issuance/command_support.hpp"
 #include "issuance/merchant_commands.hpp"
+#include "issuance/station.hpp"
 #include "issuance/station_commands.hpp"
+#include "issuance/tag_commands.hpp"
 
 namespace fmc::issuance {
+namespace {
+
+// `readers` says whether a card's issuer is trusted here: by this station's issuing CA, when a
+// station is configured. Without one the readers are still listed (trust unknown). Opens no
+// key and no registry.
+cli::TrustedIssuers stationTrust(const std::optional<std::string>& homeOption) {
+    std::filesystem::path home;
+    try {
+        home = resolveStationHome(homeOption);
+    } catch (const StationError&) {
+        return {std::nullopt, "none loaded (no station: --home DIR or FMC_HOME)"};
+    }
+    const Station station = Station::open(home);
+    return {std::vector{station.issuingCertificate()},
+            "this station's issuing CA (" + Station::issuingCertificatePath(home).string() + ")"};
+}
+
+} // namespace
 
 int runIssuanceCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
     const cli::ProgramDescription program{
@@ -22,6 +42,7 @@ int runIssuanceCli(const std::vector<std::string>& args, std::ostream& out, std:
             {"root-key", "export the root key for offline custody, or import it back", runRootKeyCommand},
             {"merchant", "enroll merchants and keep their details", runMerchantCommand},
             {"card", "issue cards and manage their lifecycle", runCardCommand},
+            {"tag", "issue low-assurance credentials on NFC tags (NTAG21x)", runTagCommand},
             {"recover", "roll back interrupted issuances", runRecoverCommand},
             {"crl", "publish the signed revocation list", runCrlCommand},
             {"arl", "publish the root's list of revoked issuing CAs", runArlCommand},
@@ -29,7 +50,11 @@ int runIssuanceCli(const std::vector<std::string>& args, std::ostream& out, std:
             {"backup", "back up the registry", runBackupCommand},
             {"readers", "list readers and the cards in them",
              [](const std::vector<std::string>& rest, std::ostream& output) {
-                 return cli::runReadersCommand("fmc-issue", rest, output);
+                 return cli::runReadersCommand(
+                     "fmc-issue", rest, output,
+                     {"the station folder whose issuing CA says whether a card was issued here "
+                      "(default $FMC_HOME; without one, trust is unknown)",
+                      stationTrust});
              }},
         },
         stationExitCode};

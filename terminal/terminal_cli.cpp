@@ -3,8 +3,28 @@
 #include "cli/command_line_program.hpp"
 #include "cli/readers_command.hpp"
 #include "terminal/terminal_commands.hpp"
+#include "terminal/terminal_home.hpp"
+
+#include <filesystem>
 
 namespace fmc::terminal {
+namespace {
+
+// `readers` says whether a card's issuer is trusted here: by the terminal folder's trust
+// anchors, when there is a folder. Without one the readers are still listed (trust unknown).
+cli::TrustedIssuers terminalTrust(const std::optional<std::string>& homeOption) {
+    std::filesystem::path home;
+    try {
+        home = resolveTerminalHome(homeOption);
+    } catch (const TerminalError&) {
+        return {std::nullopt, "none loaded (no terminal folder: --home DIR or FMC_TERMINAL_HOME)"};
+    }
+    const crypto::pki::TrustStore trust = TerminalHome::open(home).loadTrust();
+    return {trust.issuingCas(), std::to_string(trust.issuingCas().size()) + " issuing CA(s) from " +
+                                    (home / "trust.pem").string()};
+}
+
+} // namespace
 
 int runTerminalCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
     const cli::ProgramDescription program{
@@ -24,7 +44,11 @@ int runTerminalCli(const std::vector<std::string>& args, std::ostream& out, std:
             {"log", "export the tap log", runLogCommand},
             {"readers", "list readers and the cards in them",
              [](const std::vector<std::string>& rest, std::ostream& output) {
-                 return cli::runReadersCommand("fmc-terminal", rest, output);
+                 return cli::runReadersCommand(
+                     "fmc-terminal", rest, output,
+                     {"the terminal folder whose trust anchors say whether a card's issuer is trusted here "
+                      "(default $FMC_TERMINAL_HOME; without one, trust is unknown)",
+                      terminalTrust});
              }},
         },
         terminalExitCode};

@@ -114,6 +114,38 @@ Bytes Certificate::subjectKeyIdentifier() const {
     return Bytes(data, data + ASN1_STRING_length(identifier));
 }
 
+Bytes Certificate::authorityKeyIdentifier() const {
+    const ASN1_OCTET_STRING* identifier = X509_get0_authority_key_id(certificate_.get());
+    if (identifier == nullptr) return {};
+    const unsigned char* data = ASN1_STRING_get0_data(identifier);
+    return Bytes(data, data + ASN1_STRING_length(identifier));
+}
+
+namespace {
+
+std::string commonNameOf(const X509_NAME* name) {
+    const int index = X509_NAME_get_index_by_NID(name, NID_commonName, -1);
+    if (index < 0) return {};
+    unsigned char* utf8 = nullptr;
+    const int length = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, index)));
+    if (length < 0) throwOpenSslError("reading a common name");
+    std::string out(reinterpret_cast<const char*>(utf8), static_cast<std::size_t>(length));
+    OPENSSL_free(utf8);
+    return out;
+}
+
+} // namespace
+
+std::string Certificate::subjectCommonName() const { return commonNameOf(X509_get_subject_name(certificate_.get())); }
+
+std::string Certificate::issuerCommonName() const { return commonNameOf(X509_get_issuer_name(certificate_.get())); }
+
+bool Certificate::isSignedBy(const Certificate& issuer) const {
+    const bool verifies = X509_verify(certificate_.get(), X509_get0_pubkey(issuer.native())) == 1;
+    ERR_clear_error();
+    return verifies;
+}
+
 bool Certificate::isCa() const { return X509_check_ca(certificate_.get()) != 0; }
 
 bool Certificate::isSelfSigned() const { return (X509_get_extension_flags(certificate_.get()) & EXFLAG_SS) != 0; }

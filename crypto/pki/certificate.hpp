@@ -32,7 +32,13 @@ public:
     // RFC 2253 text, e.g. "CN=Hanoi station 1,O=Public Security".
     [[nodiscard]] std::string subject() const;
     [[nodiscard]] std::string issuer() const;
-    [[nodiscard]] Bytes subjectKeyIdentifier() const;  // empty when absent
+    [[nodiscard]] Bytes subjectKeyIdentifier() const;    // empty when absent
+    [[nodiscard]] Bytes authorityKeyIdentifier() const;  // empty when absent
+    // The CN of the subject / the issuer (UTF-8), empty when the name has none.
+    [[nodiscard]] std::string subjectCommonName() const;
+    [[nodiscard]] std::string issuerCommonName() const;
+    // Whether `issuer`'s key verifies this certificate's signature (nothing else is checked).
+    [[nodiscard]] bool isSignedBy(const Certificate& issuer) const;
     [[nodiscard]] bool isCa() const;
     [[nodiscard]] bool isSelfSigned() const;
     // Throws CryptoError when the key is not EC P-256 / P-384.

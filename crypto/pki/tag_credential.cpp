@@ -260,17 +260,7 @@ TagCredential TagCredential::parse(ByteView coseSign1) {
     return out;
 }
 
-std::string tagIssuerName(const Certificate& ca) {
-    X509_NAME* subject = X509_get_subject_name(ca.native());
-    const int index = X509_NAME_get_index_by_NID(subject, NID_commonName, -1);
-    if (index < 0) return {};
-    unsigned char* utf8 = nullptr;
-    const int length = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, index)));
-    if (length < 0) throwOpenSslError("reading a CA's common name");
-    std::string out(reinterpret_cast<const char*>(utf8), static_cast<std::size_t>(length));
-    OPENSSL_free(utf8);
-    return out;
-}
+std::string tagIssuerName(const Certificate& ca) { return ca.subjectCommonName(); }
 
 Bytes coseSignatureFromDer(ByteView derSignature, std::size_t coordinateSize) {
     const unsigned char* cursor = derSignature.data();

@@ -90,6 +90,9 @@ struct TagCredential {
     void validate() const;
     // The Sig_structure the signature covers.
     [[nodiscard]] Bytes toBeSigned() const;
+    // Whether `ca`'s key verifies the signature (ES256; false for a CA key not on P-256).
+    // Nothing else: validity, revocation and the UID binding are CardVerifier::verifyTag's.
+    [[nodiscard]] bool isSignedBy(const Certificate& ca) const;
     // The COSE_Sign1 bytes. Throws CertificateProfileError for a value outside the rules, a
     // signature that is not 64 bytes, or a result over maxTagCredentialSize.
     [[nodiscard]] Bytes encode() const;

@@ -16,26 +16,6 @@ namespace fmc::crypto::pki {
 
 namespace {
 
-bool isP256(EVP_PKEY* key) { return curveOfKey(key) == Curve::p256; }
-
-// ES256 (RFC 9053 §2.1): ECDSA P-256 with SHA-256 over the Sig_structure. False for any
-// failure, a key on another curve included; never throws for bad signature bytes.
-bool coseSignatureVerifies(EVP_PKEY* caKey, const TagCredential& credential) {
-    if (!isP256(caKey)) return false;
-    Bytes der;
-    try {
-        der = derSignatureFromCose(credential.signature);
-    } catch (const CryptoError&) {
-        return false;
-    }
-    const Bytes signedBytes = credential.toBeSigned();
-    OpenSslHandle<EVP_MD_CTX, EVP_MD_CTX_free> context(EVP_MD_CTX_new());
-    const bool verifies = context && EVP_DigestVerifyInit(context.get(), nullptr, EVP_sha256(), nullptr, caKey) == 1 &&
-                          EVP_DigestVerify(context.get(), der.data(), der.size(), signedBytes.data(), signedBytes.size()) == 1;
-    ERR_clear_error();
-    return verifies;
-}
-
 CardIdentity identityOf(const TagCredential& credential) {
     CardIdentity identity;
     identity.cardNumber = toHex(credential.serialNumber);
@@ -48,6 +28,25 @@ CardIdentity identityOf(const TagCredential& credential) {
 }
 
 } // namespace
+
+// ES256 (RFC 9053 §2.1): ECDSA P-256 with SHA-256 over the Sig_structure. False for any
+// failure, a CA key on another curve included; never throws for bad signature bytes.
+bool TagCredential::isSignedBy(const Certificate& ca) const {
+    EVP_PKEY* caKey = X509_get0_pubkey(ca.native());
+    if (curveOfKey(caKey) != Curve::p256) return false;
+    Bytes der;
+    try {
+        der = derSignatureFromCose(signature);
+    } catch (const CryptoError&) {
+        return false;
+    }
+    const Bytes signedBytes = toBeSigned();
+    OpenSslHandle<EVP_MD_CTX, EVP_MD_CTX_free> context(EVP_MD_CTX_new());
+    const bool verifies = context && EVP_DigestVerifyInit(context.get(), nullptr, EVP_sha256(), nullptr, caKey) == 1 &&
+                          EVP_DigestVerify(context.get(), der.data(), der.size(), signedBytes.data(), signedBytes.size()) == 1;
+    ERR_clear_error();
+    return verifies;
+}
 
 Verdict CardVerifier::verifyTag(ByteView credential, ByteView tagUid, std::chrono::system_clock::time_point at,
                                 const RevocationState& revocation) const {
@@ -90,7 +89,7 @@ Verdict CardVerifier::verifyTag(ByteView credential, ByteView tagUid, std::chron
                                               issuer->subject() + "'s");
         if (at < tag->notBefore) worsen(ReasonCode::notYetValid, "the credential is not valid yet (nbf)");
         if (at >= tag->notAfter) worsen(ReasonCode::expired, "the credential has expired (exp)");
-        if (!coseSignatureVerifies(X509_get0_pubkey(issuer->native()), *tag))
+        if (!tag->isSignedBy(*issuer))
             worsen(ReasonCode::badSignature, "the credential's signature does not verify with " + issuer->subject());
     }
     verdict.add(Check::path, pathCode, pathDetail);

@@ -20,6 +20,9 @@ endforeach()
 
 # --- unit tests owned here --------------------------------------------------------------------
 fmc_add_catch_test(atr_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/../unit/atr_test.cpp LIBS fmc_card)
+fmc_add_catch_test(reader_hints_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/../unit/reader_hints_test.cpp ${CMAKE_CURRENT_LIST_DIR}/../unit/reader_identity_test.cpp
+  LIBS fmc_card fmc_vcard nlohmann_json::nlohmann_json)
 fmc_add_catch_test(pcsc_error_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/pcsc_error_test.cpp LIBS fmc_card)
 
 # --- C++ tests on the real stack ------------------------------------------------------------
@@ -55,6 +58,8 @@ endfunction()
 
 fmc_add_script_test(cli_usage ${CMAKE_CURRENT_LIST_DIR}/cli/cli_usage.sh)
 fmc_add_script_test(cli_pcsc_errors ${CMAKE_CURRENT_LIST_DIR}/cli/cli_pcsc_errors.sh REAL_STACK)
+# Issue 9: what `readers` says about each card and tag, and its hints.
+fmc_add_script_test(cli_readers_diagnostics ${CMAKE_CURRENT_LIST_DIR}/cli/readers_diagnostics.sh REAL_STACK)
 fmc_add_script_test(middleware_piv ${CMAKE_CURRENT_LIST_DIR}/middleware/piv_middleware.sh REAL_STACK)
 
 include(${CMAKE_CURRENT_LIST_DIR}/issuance/tests.cmake)

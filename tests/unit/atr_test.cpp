@@ -3,6 +3,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 using namespace fmc;
 using namespace fmc::card;
 
@@ -57,11 +59,16 @@ TEST_CASE("storage cards: MIFARE Classic 1K, 4K and Ultralight/NTAG by their car
         const char* atr;
         std::uint16_t cardName;
         const char* name;
+        CardFamily family;
     };
     const Case cases[] = {
-        {"3B 8F 80 01 80 4F 0C A0 00 00 03 06 03 00 01 00 00 00 00 6A", 0x0001, "MIFARE Classic 1K"},
-        {"3B 8F 80 01 80 4F 0C A0 00 00 03 06 03 00 02 00 00 00 00 69", 0x0002, "MIFARE Classic 4K"},
-        {"3B 8F 80 01 80 4F 0C A0 00 00 03 06 03 00 03 00 00 00 00 68", 0x0003, "MIFARE Ultralight / NTAG21x"},
+        {"3B 8F 80 01 80 4F 0C A0 00 00 03 06 03 00 01 00 00 00 00 6A", 0x0001,
+         "MIFARE Classic 1K (Crypto1 is broken, not usable)", CardFamily::mifareClassic},
+        {"3B 8F 80 01 80 4F 0C A0 00 00 03 06 03 00 02 00 00 00 00 69", 0x0002,
+         "MIFARE Classic 4K (Crypto1 is broken, not usable)", CardFamily::mifareClassic},
+        // The NTAG216 of our NFC tag profile (the PC/SC storage-card contract, ctx.md).
+        {"3B 8F 80 01 80 4F 0C A0 00 00 03 06 03 00 03 00 00 00 00 68", 0x0003,
+         "NTAG21x / MIFARE Ultralight (NFC Forum Type 2 Tag)", CardFamily::ntag21x},
     };
     for (const Case& c : cases) {
         INFO(c.atr);
@@ -71,7 +78,76 @@ TEST_CASE("storage cards: MIFARE Classic 1K, 4K and Ultralight/NTAG by their car
         CHECK(description.storageStandard == 0x03);
         CHECK(description.storageCardName == c.cardName);
         CHECK(description.knownCard == c.name);
+        CHECK(description.family == c.family);
+        CHECK_THAT(description.summary, Catch::StartsWith("contactless storage card (ISO 14443-3): "));
     }
+    // The plain PC/SC name stays without the verdict.
+    CHECK(storageCardName(0x0001) == "MIFARE Classic 1K");
+}
+
+TEST_CASE("other storage cards keep their PC/SC name", "[atr]") {
+    // NN 00 3A = MIFARE Ultralight C; TCK = 8F^80^01^80^4F^0C^A0^03^06^03^3A.
+    const AtrDescription description =
+        describeAtr(fromHex("3B 8F 80 01 80 4F 0C A0 00 00 03 06 03 00 3A 00 00 00 00 51"));
+    CHECK(description.knownCard == "MIFARE Ultralight C");
+    CHECK(description.family == CardFamily::otherStorageCard);
+}
+
+TEST_CASE("MIFARE DESFire is an ISO 14443-4 card, named as not supported", "[atr]") {
+    // pcsc-tools' smartcard_list: the ATR a PC/SC reader builds from a DESFire EV1/2/3 ATS
+    // (historical byte 80).
+    const AtrDescription description = describeAtr(fromHex("3B 81 80 01 80 80"));
+    CHECK(description.cardInterface == CardInterface::contactless);
+    CHECK(description.kind == AtrKind::contactlessApduCard);
+    CHECK(description.family == CardFamily::mifareDesfire);
+    CHECK(description.knownCard == "MIFARE DESFire EV1/EV2/EV3 (not supported)");
+}
+
+TEST_CASE("known dual-interface PIV cards are named on both interfaces", "[atr]") {
+    const AtrDescription yubiKeyUsb =
+        describeAtr(fromHex("3B FD 13 00 00 81 31 FE 15 80 73 C0 21 C0 57 59 75 62 69 4B 65 79 40"));
+    CHECK(yubiKeyUsb.cardInterface == CardInterface::contact);
+    CHECK(yubiKeyUsb.knownCard == "YubiKey 5 NFC (USB/contact)");
+    CHECK(yubiKeyUsb.family == CardFamily::yubiKey);
+
+    const AtrDescription yubiKeyNfc = describeAtr(fromHex("3B 8D 80 01 80 73 C0 21 C0 57 59 75 62 69 4B 65 79 F9"));
+    CHECK(yubiKeyNfc.family == CardFamily::yubiKey);
+
+    const AtrDescription j3r180 = describeAtr(fromHex("3B 8A 80 01 4A 33 52 31 38 30 2D 32 35 35 06"));
+    CHECK(j3r180.family == CardFamily::nxpJavaCard);
+}
+
+namespace {
+// A PC/SC contactless ATR around `historical` (3B 8n 80 01 ... TCK), TCK computed.
+Bytes contactlessAtr(const Bytes& historical) {
+    // Sized once and filled in place: g++ 12 at -O2 reports a false array-bounds error for an
+    // insert after a 4-element initializer list.
+    Bytes atr(4 + historical.size());
+    atr[0] = 0x3B;
+    atr[1] = static_cast<std::uint8_t>(0x80 | historical.size());
+    atr[2] = 0x80;
+    atr[3] = 0x01;
+    std::copy(historical.begin(), historical.end(), atr.begin() + 4);
+    std::uint8_t tck = 0;
+    for (std::size_t i = 1; i < atr.size(); ++i) tck = static_cast<std::uint8_t>(tck ^ atr[i]);
+    atr.push_back(tck);
+    return atr;
+}
+} // namespace
+
+TEST_CASE("families are recognised by the text in the historical bytes", "[atr]") {
+    const auto named = [](std::string_view text) {
+        return describeAtr(contactlessAtr(Bytes(text.begin(), text.end())));
+    };
+    CHECK(named("J3H145").knownCard == "NXP J3H145 JavaCard");
+    CHECK(named("J3H145").family == CardFamily::nxpJavaCard);
+    CHECK(named("J3R180-3").knownCard == "NXP J3R180 JavaCard");
+    CHECK(named("xYUBIKEYx").family == CardFamily::yubiKey);
+    CHECK(named("FMC-VCARD").family == CardFamily::fmcVirtualCard);
+    const AtrDescription unknown = named("ACME");
+    CHECK(unknown.knownCard.empty());
+    CHECK(unknown.family == CardFamily::unknown);
+    CHECK(unknown.summary == "contactless ISO 14443-4 card");
 }
 
 TEST_CASE("a T=0-only ATR has no TCK", "[atr]") {
