@@ -109,7 +109,7 @@ std::string formatSurveyText(const std::vector<ReaderReport>& reports, const Sur
             }
             if (report.cardUuid && !report.fmc) out << "  card UUID:  " << *report.cardUuid << "\n";
             if (report.ndefMessagePresent)
-                out << "  NDEF:       " << (*report.ndefMessagePresent ? "a message" : "none") << "\n";
+                out << "  NDEF:       " << (*report.ndefMessagePresent ? "a message is present" : "no message (blank)") << "\n";
             writeCredentialText(out, report);
         }
         for (const std::string& problem : report.problems) out << "  problem:    " << problem << "\n";

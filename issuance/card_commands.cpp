@@ -152,6 +152,8 @@ int renew(const std::vector<std::string>& args, std::ostream& out) {
     const std::string serial = serialArgument(*values);
     const std::optional<db::Card> card = station.registry().findCard(serial);
     if (!card) throw db::NotFoundError("no card " + serial);
+    if (card->certificate.formFactor == db::FormFactor::ntag)
+        throw InputError(serial + " is an NFC tag credential: revoke it and issue the tag again with 'tag issue'");
     if (card->status != db::CardStatus::active)
         throw db::InvalidTransitionError("card " + serial + " is " + std::string(db::cardStatusName(card->status)) +
                                          "; only an active card is renewed");

@@ -6,6 +6,8 @@
 # the contactless one, sets up a terminal, decides offline for the card (granted, not entitled,
 # tapped contactless), revokes it, publishes the CRL folder (complete CRL, delta CRL, signed
 # index), lets the terminal sync the delta over HTTP from a static web server, and shows the denial.
+# Last, an NFC sticker (a virtual NTAG216): a low-assurance credential bound to its UID, accepted
+# at the library, refused where a service asks for a PIV card.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -124,8 +126,25 @@ done
 terminal crl sync "http://127.0.0.1:$port"
 terminal check --service transport.bus --reader "PCD 00 01" || echo "(exit code $?: denied)"
 
+step "An NFC sticker (NTAG216) for the library: a signed credential bound to its UID, low assurance"
+kill "${vcard_pids[@]}" 2>/dev/null || true
+wait "${vcard_pids[@]}" 2>/dev/null || true
+vcard_pids=()
+for _ in $(seq 1 50); do
+  "$bin/fmc-terminal" readers --reader "PCD 00 01" --require-card >/dev/null 2>&1 || break
+  sleep 0.1
+done
+"$bin/fmc-vcard" --ntag216 --uid 04A1B2C3D4E5F6 --state "$demo/sticker.state" --port 35964 --quiet &
+vcard_pids+=($!)
+"$bin/fmc-terminal" readers --reader "PCD 00 01" --wait 5 >/dev/null
+issue tag issue --merchant "$merchant" --reader "PCD 00 01"
+terminal readers --reader "PCD 00 01"
+terminal check --service library --reader "PCD 00 01"
+terminal check --service transport.bus --reader "PCD 00 01" || echo "(exit code $?: a tag is low assurance; the bus asks for a PIV card)"
+
 step "The tap log (no names) and the station's audit log"
 terminal log export
 issue audit verify
 
-printf '\nDone: a card issued, verified offline (granted, not entitled, contactless), revoked and refused.\n'
+printf '\nDone: a card issued, verified offline (granted, not entitled, contactless), revoked and refused;\n'
+printf 'an NFC sticker issued and accepted at low assurance where the service allows it.\n'

@@ -34,7 +34,7 @@ constexpr std::uint8_t kConfig1Default[kPageSize] = {0x00, 0x05, 0x00, 0x00};
 constexpr std::uint8_t kPasswordDefault[kPageSize] = {0xFF, 0xFF, 0xFF, 0xFF};
 
 void putPage(Ntag216State& state, std::uint8_t page, const std::uint8_t (&bytes)[kPageSize]) {
-    std::copy(std::begin(bytes), std::end(bytes), state.memory.begin() + std::ptrdiff_t{page} * kPageSize);
+    std::copy(std::begin(bytes), std::end(bytes), state.memory.begin() + static_cast<std::ptrdiff_t>(std::size_t{page} * kPageSize));
 }
 
 std::string_view firstLine(std::string_view text) { return text.substr(0, text.find('\n')); }

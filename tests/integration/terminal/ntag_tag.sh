@@ -126,6 +126,8 @@ first=$(apdus "$reader1" 'FF B0 00 04 10' 'FF B0 00 08 10' | sed 's/9000$//' | t
 case "$first" in 03FF????D20F??6170706C69636174696F6E2F637774*) pass "the tag holds an NDEF application/cwt record" ;;
     *) fail "the tag's first pages: $first" ;; esac
 
+expect_exit 65 "card renew on a tag" -- issue card renew "$serial_a"
+expect_contains "$err" "NFC tag credential" "renew refused: tags are issued again, not renewed"
 expect_exit 6 "the same tag again" -- issue tag issue --merchant 1 --reader "$reader1"
 expect_contains "$err" "already carries live credential $serial_a" "refused: a live credential is on it"
 expect_one_line "$err" "the refusal is one line"
