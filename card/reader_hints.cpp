@@ -39,6 +39,9 @@ constexpr std::array kHintTexts{
              "the card does not answer: reseat the card (chip first, all the way in) or try another reader"},
     HintText{HintId::contactCardWithoutPiv, "contact-card-without-piv",
              "this card has no PIV application: it is not a Foreign Merchant Card; insert the merchant's card"},
+    HintText{HintId::contactlessCardWithoutPiv, "contactless-card-without-piv",
+             "this contactless card has no PIV application: it is not a Foreign Merchant Card (a bank or transit "
+             "card?); tap the merchant's card"},
     HintText{HintId::pivDisabledOverNfc, "piv-disabled-over-nfc",
              "PIV does not answer over NFC: on a YubiKey enable it with `ykman config nfc --enable PIV`"},
     HintText{HintId::pivCardNotOurs, "piv-card-not-ours",
@@ -165,8 +168,12 @@ std::vector<Hint> hintsForReader(const ReaderReport& report) {
     } else if (report.pivPresent == false) {
         if (report.cardInterface == "contactless") {
             // 6A82 = the application is not there: over NFC that is what a YubiKey whose PIV
-            // interface is disabled answers (its USB side still has it).
-            if (report.pivSelectStatus == 0x6A82) add(HintId::pivDisabledOverNfc);
+            // interface is disabled answers (its USB side still has it). Any other card without
+            // PIV (a bank card, a JavaCard without the applet) is simply not ours.
+            if (report.pivSelectStatus == 0x6A82 && report.cardFamily == CardFamily::yubiKey)
+                add(HintId::pivDisabledOverNfc);
+            else
+                add(HintId::contactlessCardWithoutPiv);
         } else {
             add(HintId::contactCardWithoutPiv);
         }

@@ -23,6 +23,7 @@ enum class HintId {
     cardHeldElsewhere,
     muteCard,
     contactCardWithoutPiv,
+    contactlessCardWithoutPiv,
     pivDisabledOverNfc,
     pivCardNotOurs,
     untrustedIssuer,

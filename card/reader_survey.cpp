@@ -25,6 +25,11 @@ std::string kindName(AtrKind kind) {
 }
 
 void describeFromAtr(ReaderReport& report) {
+    report.cardInterface.clear();
+    report.cardKind.clear();
+    report.knownCard.clear();
+    report.cardFamily = CardFamily::unknown;
+    report.atrSummary.clear();
     try {
         const AtrDescription description = describeAtr(report.atr);
         report.cardInterface =
@@ -78,8 +83,14 @@ void probePivCard(CardChannel& channel, ReaderReport& report, const ReaderSurvey
 
 void probeCard(const pcsc::PcscContext& context, ReaderReport& report, const ReaderSurveyRequest& request) {
     pcsc::PcscCard card(context, report.readerName);
-    // The ATR the connection reports is the one that counts (it can differ after a reset).
-    report.atr = card.atr();
+    // The ATR the connection reports is the one that counts (it can differ after a reset):
+    // what to ask the card follows from it. Nothing but the first ATR's description has made
+    // a problem line yet.
+    if (card.atr() != report.atr) {
+        report.atr = card.atr();
+        report.problems.clear();
+        describeFromAtr(report);
+    }
     pcsc::PcscTransaction transaction(card);
     if (report.cardInterface == "contactless")
         tolerate(report, "contactless UID", [&] { report.contactlessUid = card.contactlessUid(); });
@@ -111,7 +122,6 @@ ReaderReport surveyReader(const pcsc::PcscContext& context, const pcsc::ReaderSt
         return report;
     }
     describeFromAtr(report);
-    const Bytes atrBefore = report.atr;
     try {
         probeCard(context, report, request);
     } catch (const pcsc::SharingViolation& error) {
@@ -124,7 +134,6 @@ ReaderReport surveyReader(const pcsc::PcscContext& context, const pcsc::ReaderSt
     } catch (const std::exception& error) {
         report.problems.push_back(std::string("card: ") + error.what());
     }
-    if (report.atr != atrBefore) describeFromAtr(report);
     return report;
 }
 

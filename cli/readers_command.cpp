@@ -105,7 +105,8 @@ int runReadersCommand(std::string_view program, const std::vector<std::string>& 
             error.retryable(), error.where());
     } catch (const card::pcsc::NoReaderError& error) {
         // No reader, or none by that name: perhaps one is plugged in that pcscd cannot see.
-        const std::vector<card::Hint> hints = card::hostHints(host, listedReaders(*context));
+        const std::vector<card::Hint> hints =
+            card::hostHints(host, context ? listedReaders(*context) : std::vector<std::string>{});
         throw card::pcsc::NoReaderError(error.call(), error.code(), detailOf(error) + joinHints(hints),
                                         error.retryable(), error.where());
     }

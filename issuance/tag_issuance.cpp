@@ -25,11 +25,12 @@ using Clock = std::chrono::system_clock;
 
 namespace {
 
-// PC/SC Part 3 storage-card name of the NTAG21x family (and MIFARE Ultralight).
-constexpr std::uint16_t kUltralightOrNtag = 0x0003;
-
 Bytes ndefMessageFor(ByteView credential) {
     return nfc::encodeNdefMessage({nfc::mediaRecord(pki::tagCredentialMediaType, Bytes(credential.begin(), credential.end()))});
+}
+
+std::string languageOf(const db::Merchant& merchant) {
+    return merchant.details.preferredLanguage.empty() ? "en" : merchant.details.preferredLanguage;
 }
 
 // The credential in an NDEF message, if the message is exactly one of ours.
@@ -40,9 +41,6 @@ std::optional<Bytes> credentialIn(ByteView message) {
 // What is on the tag now decides whether it may be written: nothing, or a credential of ours
 // whose registry record is no longer live, or (with --overwrite) anything else.
 void admitTag(db::Registry& registry, nfc::Type2Tag& tag, const std::string& uidHex, bool overwrite) {
-    const nfc::CapabilityContainer container = tag.capabilityContainer();
-    if (!container.writable())
-        throw CardRefusedError("the tag is read-only (its capability container forbids writing): use a new tag");
     for (const db::Card& card : registry.listCards(db::CardFilter{{}, {}, {}, uidHex}))
         if (card.status == db::CardStatus::active || card.status == db::CardStatus::suspended)
             throw CardRefusedError("tag " + uidHex + " already carries live credential " + card.serial() +
@@ -87,6 +85,26 @@ void verifyWritten(Station& station, nfc::Type2Tag& tag, ByteView written, ByteV
             throw CardRefusedError("the credential read back does not verify: " + verdict.summary());
 }
 
+// The NDEF message's size before anything is signed or recorded, so that a tag too small or
+// locked is refused with nothing changed: the credential as it will be, with the longest
+// serial the registry hands out (20 bytes) and a placeholder for the fixed-size signature.
+std::size_t largestMessageSize(Station& station, const db::Merchant& merchant, ByteView uid,
+                               Clock::time_point notBefore, Clock::time_point notAfter) {
+    const pki::Certificate issuing = station.issuingCertificate();
+    pki::TagCredential draft;
+    draft.serialNumber = Bytes(20, 0x7F);
+    draft.tagUid = Bytes(uid.begin(), uid.end());
+    draft.issuerKeyId = issuing.subjectKeyIdentifier();
+    draft.issuerName = pki::tagIssuerName(issuing);
+    draft.entitlements = merchant.details.entitlements;
+    draft.preferredLanguage = languageOf(merchant);
+    draft.notBefore = std::chrono::floor<std::chrono::seconds>(notBefore);
+    draft.notAfter = std::chrono::floor<std::chrono::seconds>(notAfter);
+    draft.issuedAt = std::chrono::floor<std::chrono::seconds>(Clock::now());
+    draft.signature = Bytes(pki::tagCredentialSignatureSize, 0x01);
+    return ndefMessageFor(draft.encode()).size();
+}
+
 } // namespace
 
 std::string tagCredentialPem(ByteView credential) {
@@ -112,13 +130,15 @@ TagIssueResult issueTag(Station& station, const TagIssueRequest& request, const 
     // Everything that can refuse is checked before the registry or the tag changes.
     StationCard card(request.reader);
     const card::AtrDescription atr = card::describeAtr(card.atr());
-    if (atr.kind != card::AtrKind::contactlessStorageCard || atr.storageCardName != kUltralightOrNtag)
+    if (atr.family != card::CardFamily::ntag21x)
         throw CardRefusedError("the card in '" + card.readerName() + "' is not an NTAG21x tag (" + atr.summary +
                                "): a PIV card is issued with 'card issue'");
     nfc::Type2Tag tag(card.channel());
     const Bytes uid = tag.uid();
     const std::string uidHex = toHex(uid);
     admitTag(registry, tag, uidHex, request.overwrite);
+    if (const std::optional<std::string> why = tag.whyNotWritable(largestMessageSize(station, *merchant, uid, notBefore, notAfter)))
+        throw CardRefusedError("the credential cannot be written to this tag: " + *why);
     const pki::CertificateAuthority& ca = station.issuingCa();
 
     TagIssueResult result;
@@ -138,10 +158,9 @@ TagIssueResult issueTag(Station& station, const TagIssueRequest& request, const 
         Bytes credential;
         Bytes message;
         steps.run(1, [&] {
-            const std::string& language = merchant->details.preferredLanguage;
-            credential = ca.issueTagCredential(pki::TagCredentialRequest{
-                fromHex(result.serial), credentialUuid, uid, merchant->details.entitlements,
-                language.empty() ? "en" : language, notBefore, notAfter, {}});
+            credential = ca.issueTagCredential(pki::TagCredentialRequest{fromHex(result.serial), credentialUuid, uid,
+                                                                          merchant->details.entitlements,
+                                                                          languageOf(*merchant), notBefore, notAfter, {}});
             message = ndefMessageFor(credential);
             result.credentialBytes = credential.size();
             result.ndefBytes = message.size();

@@ -14,38 +14,6 @@ namespace fmc::terminal {
 
 namespace piv = card::piv;
 
-CardReading readMerchantCard(card::CardChannel& channel) {
-    piv::PivCard card(channel);
-    CardReading reading;
-    try {
-        try {
-            card.select();
-        } catch (const card::CardStatusError& error) {
-            if (error.kind() == card::StatusKind::notFound)
-                throw CardReadError(ReadFailure::notAMerchantCard, "the card has no PIV application");
-            throw;
-        }
-        const std::optional<piv::Chuid> chuid = card.readChuid();
-        if (!chuid) throw CardReadError(ReadFailure::notAMerchantCard, "the card has no CHUID");
-        reading.chuidUuid = chuid->guid;
-        std::optional<Bytes> certificate = card.readCertificate(piv::kMerchantCardKeySlot);
-        if (!certificate) throw CardReadError(ReadFailure::notAMerchantCard, "the card has no 9E certificate");
-        reading.certificateDer = std::move(*certificate);
-        reading.challenge = crypto::pki::CardVerifier::newChallenge();
-        reading.signature = card.signDigest(piv::kMerchantCardKeySlot, piv::kMerchantCardKeyAlgorithm, reading.challenge);
-    } catch (const card::pcsc::CardRemovedError& error) {
-        throw CardReadError(ReadFailure::cardRemoved, error.what());
-    } catch (const card::pcsc::CardResetError& error) {
-        throw CardReadError(ReadFailure::cardRemoved, error.what());
-    } catch (const card::pcsc::PcscError&) {
-        throw;  // pcscd or the reader, not the card: an operational error
-    } catch (const card::CardError& error) {
-        throw CardReadError(ReadFailure::unreadable, error.what());
-    }
-    reading.exchanges = channel.exchangeCount();
-    return reading;
-}
-
 namespace {
 
 // PC/SC errors about the card become read failures; pcscd or the reader failing passes through.
@@ -58,7 +26,7 @@ auto classifyCardErrors(Read&& read) {
     } catch (const card::pcsc::CardResetError& error) {
         throw CardReadError(ReadFailure::cardRemoved, error.what());
     } catch (const card::pcsc::PcscError&) {
-        throw;
+        throw;  // pcscd or the reader, not the card: an operational error
     } catch (const card::nfc::NdefError& error) {  // the tag answered, with content that is not ours
         throw CardReadError(ReadFailure::notAMerchantCard, std::string("the tag's NDEF content: ") + error.what());
     } catch (const card::CardError& error) {
@@ -67,6 +35,31 @@ auto classifyCardErrors(Read&& read) {
 }
 
 } // namespace
+
+CardReading readMerchantCard(card::CardChannel& channel) {
+    CardReading reading = classifyCardErrors([&] {
+        piv::PivCard card(channel);
+        CardReading read;
+        try {
+            card.select();
+        } catch (const card::CardStatusError& error) {
+            if (error.kind() == card::StatusKind::notFound)
+                throw CardReadError(ReadFailure::notAMerchantCard, "the card has no PIV application");
+            throw;
+        }
+        const std::optional<piv::Chuid> chuid = card.readChuid();
+        if (!chuid) throw CardReadError(ReadFailure::notAMerchantCard, "the card has no CHUID");
+        read.chuidUuid = chuid->guid;
+        std::optional<Bytes> certificate = card.readCertificate(piv::kMerchantCardKeySlot);
+        if (!certificate) throw CardReadError(ReadFailure::notAMerchantCard, "the card has no 9E certificate");
+        read.certificateDer = std::move(*certificate);
+        read.challenge = crypto::pki::CardVerifier::newChallenge();
+        read.signature = card.signDigest(piv::kMerchantCardKeySlot, piv::kMerchantCardKeyAlgorithm, read.challenge);
+        return read;
+    });
+    reading.exchanges = channel.exchangeCount();
+    return reading;
+}
 
 TagReading readMerchantTag(card::CardChannel& channel) {
     TagReading reading = classifyCardErrors([&] {

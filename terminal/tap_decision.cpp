@@ -30,18 +30,15 @@ Decision base(const catalog::Service& service, catalog::CardInterface cardInterf
     return decision;
 }
 
-} // namespace
-
-namespace {
-
 // What the verdict alone says about a credential, PIV card or tag.
 Decision assessVerdict(const pki::Verdict& verdict, catalog::CardInterface cardInterface, catalog::AssuranceLevel level,
                        std::size_t exchanges) {
     Decision decision;
     decision.cardInterface = std::string(catalog::cardInterfaceName(cardInterface));
-    decision.assurance = std::string(catalog::assuranceLevelName(level));
     decision.apduExchanges = exchanges;
     if (verdict.card) {
+        // Only a credential that parsed has an assurance: nothing was judged otherwise.
+        decision.assurance = std::string(catalog::assuranceLevelName(level));
         decision.serial = toHex(verdict.card->serialNumber);
         decision.cardUuid = uuidToString(verdict.card->cardUuid);
         decision.entitlements = verdict.card->attributes.entitlements;

@@ -163,20 +163,53 @@ std::optional<Bytes> Type2Tag::readNdefMessage() {
     return std::nullopt;
 }
 
-void Type2Tag::writeNdefMessage(ByteView message) {
-    const CapabilityContainer cc = capabilityContainer();
-    if (!cc.writable()) throw NdefError("capability container denies write access (" + hexByte(cc.access) + ")");
-    if (message.size() > kMaxTlvLength)
-        throw NdefError("NDEF message of " + std::to_string(message.size()) + " bytes exceeds a TLV's 65534");
+namespace {
 
+// NFC Forum T2T static lock bytes (page 2, bytes 2 and 3): bit n of byte 2 locks page n for
+// pages 3-7 (bits 0-2 are block locks), byte 3 bit n locks page 8 + n.
+bool staticallyLocked(ByteView page2, std::size_t page) {
+    if (page < kCapabilityContainerPage || page > 15) return false;
+    return page < 8 ? (page2[2] >> page) & 1 : (page2[3] >> (page - 8)) & 1;
+}
+
+// NTAG216 (datasheet §8.5.3): dynamic lock bytes in page 226, bit n locks pages 16 + 16n to
+// 31 + 16n; its CC announces 0x6D * 8 = 872 bytes.
+constexpr std::uint8_t kNtag216DataArea = 0x6D;
+constexpr std::uint8_t kNtag216DynamicLockPage = 226;
+constexpr std::size_t kPagesPerDynamicLockBit = 16;
+bool dynamicallyLocked(ByteView page226, std::size_t page) {
+    if (page < 16) return false;
+    const std::size_t bit = (page - 16) / kPagesPerDynamicLockBit;
+    return bit < 16 && (page226[bit / 8] >> (bit % 8)) & 1;
+}
+
+} // namespace
+
+std::optional<std::string> Type2Tag::whyNotWritable(std::size_t messageSize) {
+    const CapabilityContainer cc = capabilityContainer();
+    if (!cc.writable()) return "capability container denies write access (" + hexByte(cc.access) + ")";
+    if (messageSize > kMaxTlvLength)
+        return "NDEF message of " + std::to_string(messageSize) + " bytes exceeds a TLV's 65534";
+    const std::size_t needed = ndefTlvHeader(messageSize).size() + messageSize + 1;  // + terminator
+    const std::size_t capacity = std::min(cc.dataAreaSize(), (kMaxPage + 1 - kFirstDataPage) * kType2PageSize);
+    if (needed > capacity)
+        return "NDEF message of " + std::to_string(messageSize) + " bytes needs " + std::to_string(needed) +
+               " bytes with its TLV, the tag's data area holds " + std::to_string(capacity);
+    const std::size_t lastPage = kFirstDataPage + (needed - 1) / kType2PageSize;
+    const Bytes page2 = readPages(2, 1);
+    const bool ntag216 = cc.dataAreaBytes8 == kNtag216DataArea;
+    const Bytes page226 = ntag216 ? readPages(kNtag216DynamicLockPage, 1) : Bytes{};
+    for (std::size_t page = kFirstDataPage; page <= lastPage; ++page)
+        if (staticallyLocked(page2, page) || (ntag216 && dynamicallyLocked(page226, page)))
+            return "page " + std::to_string(page) + " is locked (read-only for good)";
+    return std::nullopt;
+}
+
+void Type2Tag::writeNdefMessage(ByteView message) {
+    if (const std::optional<std::string> why = whyNotWritable(message.size())) throw NdefError(*why);
     Bytes area = ndefTlvHeader(message.size());
     area.insert(area.end(), message.begin(), message.end());
     area.push_back(kTlvTerminator);
-    const std::size_t capacity = std::min(cc.dataAreaSize(), (kMaxPage + 1 - kFirstDataPage) * kType2PageSize);
-    if (area.size() > capacity)
-        throw NdefError("NDEF message of " + std::to_string(message.size()) + " bytes needs " +
-                        std::to_string(area.size()) + " bytes with its TLV, the tag's data area holds " +
-                        std::to_string(capacity));
     area.resize((area.size() + kType2PageSize - 1) / kType2PageSize * kType2PageSize, 0x00);
 
     const auto page = [&](std::size_t index) { return ByteView(area).subspan(index * kType2PageSize, kType2PageSize); };

@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
 
 namespace fmc::card::nfc {
 
@@ -51,8 +52,14 @@ public:
     // only as many 16-byte blocks from page 4 as the TLVs up to the message need. Throws
     // NdefError for a TLV running past the CC's data area or a reserved TLV type.
     [[nodiscard]] std::optional<Bytes> readNdefMessage();
+    // Why a message of `messageSize` bytes cannot be written to this tag, or nullopt when it
+    // can: the CC denies write access, the TLV does not fit the data area, or a page it needs
+    // is locked. Locks read: the static lock bits of page 2 (pages 3-15, every Type 2 Tag) and,
+    // on an NTAG216 (CC data area 872 bytes), the dynamic lock bits of page 226 (16 pages each
+    // from page 16); other tags' dynamic locks are not read (a write there fails instead).
+    [[nodiscard]] std::optional<std::string> whyNotWritable(std::size_t messageSize);
     // Writes 03 L [..] message FE from page 4, padded with 00 to whole pages. Throws NdefError
-    // when the CC does not grant write access or the TLV does not fit its data area.
+    // (before writing anything) for every reason whyNotWritable gives.
     void writeNdefMessage(ByteView message);
 
 private:

@@ -140,7 +140,7 @@ Bytes CertificateAuthority::issueTagCredential(const TagCredentialRequest& reque
         request.issuedAt == std::chrono::system_clock::time_point{} ? std::chrono::system_clock::now() : request.issuedAt;
     credential.issuedAt = std::chrono::time_point_cast<std::chrono::seconds>(issuedAt);
     if (credential.issuerKeyId.empty()) throw CertificateProfileError("the CA certificate has no subject key identifier");
-    credential.signature = coseSignatureFromDer(keys_->signData(credential.toBeSigned()));
+    credential.signature = lowSP256Signature(coseSignatureFromDer(keys_->signData(credential.toBeSigned())));
     return credential.encode();
 }
 

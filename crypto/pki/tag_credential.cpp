@@ -277,6 +277,45 @@ Bytes coseSignatureFromDer(ByteView derSignature, std::size_t coordinateSize) {
     return out;
 }
 
+namespace {
+
+// The order n of the P-256 group (SEC 2 §2.4.2).
+const char* const kP256OrderHex = "FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551";
+
+struct SplitSignature {
+    BignumHandle s;
+    BignumHandle order;
+    BignumHandle halfOrder;
+};
+
+SplitSignature splitP256(ByteView rawSignature) {
+    if (rawSignature.size() != tagCredentialSignatureSize) throw CryptoError("a P-256 r || s signature is 64 bytes");
+    SplitSignature split{BignumHandle(BN_bin2bn(rawSignature.data() + 32, 32, nullptr)), BignumHandle(nullptr),
+                         BignumHandle(BN_new())};
+    BIGNUM* order = nullptr;
+    if (!split.s || BN_hex2bn(&order, kP256OrderHex) == 0 || !split.halfOrder) throwOpenSslError("P-256 order");
+    split.order.reset(order);
+    if (BN_rshift1(split.halfOrder.get(), split.order.get()) != 1) throwOpenSslError("P-256 order / 2");
+    return split;
+}
+
+} // namespace
+
+Bytes lowSP256Signature(ByteView rawSignature) {
+    SplitSignature split = splitP256(rawSignature);
+    Bytes out(rawSignature.begin(), rawSignature.end());
+    if (BN_cmp(split.s.get(), split.halfOrder.get()) <= 0) return out;
+    if (BN_sub(split.s.get(), split.order.get(), split.s.get()) != 1 ||
+        BN_bn2binpad(split.s.get(), out.data() + 32, 32) != 32)
+        throwOpenSslError("n - s");
+    return out;
+}
+
+bool isLowSP256Signature(ByteView rawSignature) {
+    const SplitSignature split = splitP256(rawSignature);
+    return BN_cmp(split.s.get(), split.halfOrder.get()) <= 0;
+}
+
 Bytes derSignatureFromCose(ByteView rawSignature) {
     if (rawSignature.empty() || rawSignature.size() % 2 != 0) throw CryptoError("r || s signature of odd length");
     const int half = static_cast<int>(rawSignature.size() / 2);

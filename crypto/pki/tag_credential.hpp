@@ -109,4 +109,10 @@ struct TagCredential {
 [[nodiscard]] Bytes coseSignatureFromDer(ByteView derSignature, std::size_t coordinateSize = 32);
 [[nodiscard]] Bytes derSignatureFromCose(ByteView rawSignature);
 
+// ECDSA is malleable: with (r, s) also (r, n - s) verifies. The CA writes only the low-S form
+// of a P-256 signature (s <= n/2) and TagCredential::isSignedBy accepts only that, so a
+// credential has exactly one valid encoding. Both take a 64-byte r || s.
+[[nodiscard]] Bytes lowSP256Signature(ByteView rawSignature);
+[[nodiscard]] bool isLowSP256Signature(ByteView rawSignature);
+
 } // namespace fmc::crypto::pki

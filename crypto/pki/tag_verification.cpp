@@ -36,6 +36,7 @@ bool TagCredential::isSignedBy(const Certificate& ca) const {
     if (curveOfKey(caKey) != Curve::p256) return false;
     Bytes der;
     try {
+        if (!isLowSP256Signature(signature)) return false;  // the other encoding of a signature
         der = derSignatureFromCose(signature);
     } catch (const CryptoError&) {
         return false;
@@ -66,33 +67,42 @@ Verdict CardVerifier::verifyTag(ByteView credential, ByteView tagUid, std::chron
     }
 
     // 2. The path: the issuing CA named by kid, its own chain at `at`, then what the CA
-    //    vouches for in the credential itself.
-    const Certificate* issuer = nullptr;
-    for (const Certificate& candidate : trust_.issuingCas())
-        if (candidate.subjectKeyIdentifier() == tag->issuerKeyId) issuer = &candidate;
-    X509* root = nullptr;
-    ReasonCode pathCode = ReasonCode::ok;
-    std::string pathDetail;
-    const auto worsen = [&](ReasonCode code, std::string detail) {
-        if (pathSeverity(code) <= pathSeverity(pathCode)) return;
-        pathCode = code;
-        pathDetail = std::move(detail);
+    //    vouches for in the credential itself. Several trusted certificates may carry the same
+    //    key (a CA certified again): the one that judges the credential best counts.
+    struct PathOutcome {
+        const Certificate* issuer = nullptr;
+        X509* root = nullptr;
+        ReasonCode code = ReasonCode::ok;
+        std::string detail;
+        void worsen(ReasonCode worse, std::string why) {
+            if (pathSeverity(worse) <= pathSeverity(code)) return;
+            code = worse;
+            detail = std::move(why);
+        }
     };
-    if (issuer == nullptr) {
-        worsen(ReasonCode::untrusted, "no trusted issuing CA has key id " + toHex(tag->issuerKeyId));
-    } else {
-        IssuerPath caPath = issuerPath(issuer->native(), at);
-        root = caPath.root;
-        worsen(caPath.code, std::move(caPath.detail));
-        if (tagIssuerName(*issuer) != tag->issuerName)
-            worsen(ReasonCode::untrusted, "the credential names issuer '" + tag->issuerName + "', but its key id is " +
-                                              issuer->subject() + "'s");
-        if (at < tag->notBefore) worsen(ReasonCode::notYetValid, "the credential is not valid yet (nbf)");
-        if (at >= tag->notAfter) worsen(ReasonCode::expired, "the credential has expired (exp)");
-        if (!tag->isSignedBy(*issuer))
-            worsen(ReasonCode::badSignature, "the credential's signature does not verify with " + issuer->subject());
+    PathOutcome path;
+    path.worsen(ReasonCode::untrusted, "no trusted issuing CA has key id " + toHex(tag->issuerKeyId));
+    for (const Certificate& candidate : trust_.issuingCas()) {
+        if (candidate.subjectKeyIdentifier() != tag->issuerKeyId) continue;
+        PathOutcome outcome;
+        outcome.issuer = &candidate;
+        IssuerPath caPath = issuerPath(candidate.native(), at);
+        outcome.root = caPath.root;
+        outcome.worsen(caPath.code, std::move(caPath.detail));
+        if (tagIssuerName(candidate) != tag->issuerName)
+            outcome.worsen(ReasonCode::untrusted, "the credential names issuer '" + tag->issuerName +
+                                                      "', but its key id is " + candidate.subject() + "'s");
+        if (at < tag->notBefore) outcome.worsen(ReasonCode::notYetValid, "the credential is not valid yet (nbf)");
+        if (at >= tag->notAfter) outcome.worsen(ReasonCode::expired, "the credential has expired (exp)");
+        if (!tag->isSignedBy(candidate))
+            outcome.worsen(ReasonCode::badSignature,
+                           "the credential's signature does not verify with " + candidate.subject());
+        if (path.issuer == nullptr || pathSeverity(outcome.code) < pathSeverity(path.code)) path = std::move(outcome);
     }
-    verdict.add(Check::path, pathCode, pathDetail);
+    const Certificate* issuer = path.issuer;
+    X509* root = path.root;
+    const ReasonCode pathCode = path.code;
+    verdict.add(Check::path, pathCode, path.detail);
 
     // 3. Revocation: only along a chain whose signatures hold, as for a card. The credential's
     //    serial is in the CA's certificate serial space, so its CRL lists tags like cards.

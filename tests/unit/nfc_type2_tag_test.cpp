@@ -186,7 +186,10 @@ TEST_CASE("a short message costs the CC read and one read at page 4", "[nfc][typ
 
 TEST_CASE("writeNdefMessage blanks the length first, writes the body, then the header", "[nfc][type2][scripted]") {
     ScriptedTag t;
+    // First the lock bits: the static ones of page 2 and, on an NTAG216, the dynamic ones.
     t.script.expect("FFB0000310", "E1106D00 0300FE00 00000000 00000000 9000")
+        .expect("FFB0000210", "48000000 E1106D00 0300FE00 00000000 9000")
+        .expect("FFB000E210", "000000BD 04000000 00050000 00000000 9000")
         .expect("FFD6000404 0300FE00", "9000")
         .expect("FFD6000504 01005541", "9000")
         .expect("FFD6000604 FE000000", "9000")
@@ -198,9 +201,39 @@ TEST_CASE("writeNdefMessage blanks the length first, writes the body, then the h
 TEST_CASE("a message that fits page 4 alone is one write", "[nfc][type2][scripted]") {
     ScriptedTag t;
     t.script.expect("FFB0000310", hexWithSw(fromHex("E1106D00 0300FE00 00000000 00000000"), "9000"))
+        .expect("FFB0000210", "48000000 E1106D00 0300FE00 00000000 9000")
+        .expect("FFB000E210", "000000BD 04000000 00050000 00000000 9000")
         .expect("FFD6000404 0300FE00", "9000");
     t.tag.writeNdefMessage({});
     t.script.requireFinished();
+}
+
+TEST_CASE("pages made read-only by lock bits are refused before anything is written", "[nfc][type2][scripted]") {
+    const Bytes message(100, 0xAB);  // 104 bytes with its TLV and terminator: pages 4 to 30
+    SECTION("static lock bit of page 9 (page 2, byte 3, bit 1)") {
+        ScriptedTag t;
+        t.script.expect("FFB0000310", "E1106D00 0300FE00 00000000 00000000 9000")
+            .expect("FFB0000210", "48000002 E1106D00 0300FE00 00000000 9000")
+            .expect("FFB000E210", "000000BD 04000000 00050000 00000000 9000");
+        CHECK_THROWS_WITH(t.tag.writeNdefMessage(message), Catch::Contains("page 9 is locked"));
+        t.script.requireFinished();
+    }
+    SECTION("dynamic lock bit 0 of an NTAG216 (pages 16-31)") {
+        ScriptedTag t;
+        t.script.expect("FFB0000310", "E1106D00 0300FE00 00000000 00000000 9000")
+            .expect("FFB0000210", "48000000 E1106D00 0300FE00 00000000 9000")
+            .expect("FFB000E210", "010000BD 04000000 00050000 00000000 9000");
+        CHECK_THROWS_WITH(t.tag.writeNdefMessage(message), Catch::Contains("page 16 is locked"));
+        t.script.requireFinished();
+    }
+    SECTION("a lock past the message's last page does not matter") {
+        ScriptedTag t;
+        t.script.expect("FFB0000310", "E1106D00 0300FE00 00000000 00000000 9000")
+            .expect("FFB0000210", "48000000 E1106D00 0300FE00 00000000 9000")
+            .expect("FFB000E210", "040000BD 04000000 00050000 00000000 9000");  // pages 48-63
+        CHECK_FALSE(t.tag.whyNotWritable(message.size()).has_value());
+        t.script.requireFinished();
+    }
 }
 
 TEST_CASE("the capability container must be E1 version 1.x", "[nfc][type2][scripted]") {

@@ -68,9 +68,10 @@ TagCredential goldenCredential() {
 
 // Test-side CBOR pieces for building inputs the library would never write.
 Bytes head(std::uint8_t major, std::size_t length) {
-    if (length < 24) return {static_cast<std::uint8_t>(major << 5 | length)};
-    if (length < 256) return {static_cast<std::uint8_t>(major << 5 | 24), static_cast<std::uint8_t>(length)};
-    return {static_cast<std::uint8_t>(major << 5 | 25), static_cast<std::uint8_t>(length >> 8),
+    const std::size_t type = std::size_t{major} << 5;
+    if (length < 24) return {static_cast<std::uint8_t>(type | length)};
+    if (length < 256) return {static_cast<std::uint8_t>(type | 24), static_cast<std::uint8_t>(length)};
+    return {static_cast<std::uint8_t>(type | 25), static_cast<std::uint8_t>(length >> 8),
             static_cast<std::uint8_t>(length)};
 }
 Bytes bstr(ByteView bytes) { return concat({head(2, bytes.size()), bytes}); }
@@ -343,6 +344,29 @@ TEST_CASE("verifyTag bad-signature: a payload edited after signing", "[pki][tag]
     Bytes signature = terminal.credential;
     signature[signature.size() - 1] ^= 0x01;
     CHECK(terminal.present(signature, tagUid, noon).codeOf(Check::path) == ReasonCode::badSignature);
+}
+
+TEST_CASE("one encoding: the other ECDSA form of the signature (r, n - s) is refused", "[pki][tag][verifier]") {
+    TagTerminal terminal;
+    terminal.importLists(jan2026);
+    TagCredential parsed = TagCredential::parse(terminal.credential);
+    CHECK(isLowSP256Signature(parsed.signature));
+    const Bytes n = fromHex("FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551");
+    // s' = n - s, big-endian subtraction on the last 32 bytes.
+    Bytes highS(parsed.signature.begin(), parsed.signature.end());
+    int borrow = 0;
+    for (int i = 31; i >= 0; --i) {
+        const int difference = n[static_cast<std::size_t>(i)] - parsed.signature[32 + static_cast<std::size_t>(i)] - borrow;
+        borrow = difference < 0 ? 1 : 0;
+        highS[32 + static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(difference + 256 * borrow);
+    }
+    CHECK_FALSE(isLowSP256Signature(highS));
+    CHECK(lowSP256Signature(highS) == parsed.signature);
+    // (r, n - s) verifies mathematically with OpenSSL, but is not the credential's encoding.
+    CHECK(terminal.pki.issuing.certificate().publicKey().verifyDigest(fmc::crypto::sha256(parsed.toBeSigned()),
+                                                                      derSignatureFromCose(highS)));
+    parsed.signature = highS;
+    CHECK(terminal.present(parsed.encode(), tagUid, noon).codeOf(Check::path) == ReasonCode::badSignature);
 }
 
 TEST_CASE("verifyTag untrusted: an unknown kid, or a name that is not the kid's CA", "[pki][tag][verifier]") {

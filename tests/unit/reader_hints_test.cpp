@@ -93,6 +93,7 @@ private:
 constexpr HintId kAllHints[] = {
     HintId::pcscdNotRunning, HintId::noReader,       HintId::readerHeldByPn533,     HintId::readerNotListed,
     HintId::acr122uLimits,   HintId::cardHeldElsewhere, HintId::muteCard,        HintId::contactCardWithoutPiv,
+    HintId::contactlessCardWithoutPiv,
     HintId::pivDisabledOverNfc, HintId::pivCardNotOurs, HintId::untrustedIssuer, HintId::blankTag,
     HintId::copiedTag,       HintId::mifareClassic,  HintId::desfireUnsupported,
 };
@@ -148,10 +149,11 @@ TEST_CASE("reader rules: PIV cards", "[hints]") {
         report.pivPresent = false;
         report.pivSelectStatus = 0x6A82;
         CHECK(hintIds(report) == std::vector{HintId::pivDisabledOverNfc});
-        report.cardFamily = CardFamily::unknown;  // any contactless card
-        CHECK(hintIds(report) == std::vector{HintId::pivDisabledOverNfc});
-        report.pivSelectStatus = 0x6A81;  // another refusal: no such advice
-        CHECK(hintIds(report).empty());
+        report.pivSelectStatus = 0x6A81;  // another refusal: not the YubiKey advice
+        CHECK(hintIds(report) == std::vector{HintId::contactlessCardWithoutPiv});
+        report.pivSelectStatus = 0x6A82;
+        report.cardFamily = CardFamily::unknown;  // a bank card, a JavaCard without the applet
+        CHECK(hintIds(report) == std::vector{HintId::contactlessCardWithoutPiv});
     }
     SECTION("contact card without PIV") {
         ReaderReport report = cardIn("Virtual PCD 00 00", "contact");

@@ -7,6 +7,7 @@ fmc_add_catch_test(fmc_terminal_tests
   SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/terminal/tap_decision_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/terminal/card_reading_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/terminal/tag_decision_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/terminal/terminal_home_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/terminal/crl_sync_test.cpp
   LIBS fmc_terminal fmc_issuance fmc_vcard fmc_card fmc_crypto fmc_catalog)

@@ -224,7 +224,7 @@ expect_exit 0 "no live credential twice" -- issue card list --json
 
 # --- The tap log: decisions with their assurance, no names ----------------------------------
 expect_exit 0 "log export" -- terminal log export
-[ "$(jq -s '[.[] | select(.serial == "'"$serial_a"'" and .decision == "granted")] | all(.assurance == "low")' <<<"$out")" = true ] &&
+[ "$(jq -s '[.[] | select(.serial == "'"$serial_a"'" and .decision == "granted")] | length > 0 and all(.assurance == "low")' <<<"$out")" = true ] &&
     pass "tag decisions are logged at low assurance" || fail "log: $out"
 case "$out" in *Amina*|*Oleg*) fail "the tap log holds a name" ;; *) pass "no names in the tap log" ;; esac
 
