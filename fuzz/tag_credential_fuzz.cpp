@@ -143,7 +143,7 @@ void fuzzCredential(ByteView bytes) {
     // verifyTag gets past the signature. Its decision must then be the one the values imply.
     TagCredential resigned = *credential;
     const Terminal& t = terminal();
-    resigned.signature = coseSignatureFromDer(t.issuingKeys.signData(resigned.toBeSigned()));
+    resigned.signature = lowSP256Signature(coseSignatureFromDer(t.issuingKeys.signData(resigned.toBeSigned())));
     const Bytes again = resigned.encode();
     fuzzOne(again, resigned.tagUid);
     const auto at = fmc::fuzz::kJan2026 + std::chrono::hours(1);
